@@ -1,0 +1,211 @@
+package v1alpha1
+
+import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// ESignetProviderSpec says how to reach one eSignet and how to authenticate to its
+// client-management API.
+// +kubebuilder:validation:XValidation:rule="!has(self.caBundle) || !has(self.caBundleSecretRef)",message="set caBundle or caBundleSecretRef, not both"
+// +kubebuilder:validation:XValidation:rule="self.allowInsecureHTTP || self.url.startsWith('https://')",message="url must use https unless allowInsecureHTTP is true"
+// +kubebuilder:validation:XValidation:rule="!has(self.discoveryURL) || self.allowInsecureHTTP || self.discoveryURL.startsWith('https://')",message="discoveryURL must use https unless allowInsecureHTTP is true"
+type ESignetProviderSpec struct {
+	// URL is the eSignet service base, e.g. https://esignet.example.org/v1/esignet.
+	// Client management is called under <url>/client-mgmt/.
+	// +kubebuilder:validation:MaxLength=2048
+	// +kubebuilder:validation:Pattern=`^https?://[^\s/?#]+(/[^\s?#]*)?$`
+	URL string `json:"url"`
+
+	// DiscoveryURL overrides where the OIDC discovery document is read. By default the operator
+	// tries <scheme://host>/.well-known/openid-configuration, then <url>/oidc/.well-known/openid-configuration.
+	// +optional
+	// +kubebuilder:validation:MaxLength=2048
+	// +kubebuilder:validation:Pattern=`^https?://\S+$`
+	DiscoveryURL string `json:"discoveryURL,omitempty"`
+
+	// APIVersion is the eSignet release line the client-management calls target: it decides the
+	// endpoints (/oidc-client, /oauth-client, /client) and the fields sent.
+	// +kubebuilder:default="v1.8"
+	// +kubebuilder:validation:Enum=v1.0;v1.2;v1.5;v1.6;v1.7;v1.8
+	// +optional
+	APIVersion string `json:"apiVersion,omitempty"`
+
+	// Auth is how the operator obtains a bearer token for client management. When empty, no
+	// Authorization header is sent (eSignet configured with empty security maps).
+	// +optional
+	Auth ProviderAuth `json:"auth,omitempty"`
+
+	// CABundle is a PEM bundle of the CAs trusted for eSignet and the token endpoint. When set,
+	// only these CAs are trusted.
+	// +optional
+	CABundle []byte `json:"caBundle,omitempty"`
+
+	// CABundleSecretRef reads the CA bundle from a Secret (for a ClusterESignetProvider, in the
+	// operator's cluster resource namespace).
+	// +optional
+	CABundleSecretRef *SecretKeySelector `json:"caBundleSecretRef,omitempty"`
+
+	// AllowInsecureHTTP permits http:// URLs. Never use it outside a lab: the bearer token
+	// travels in clear text.
+	// +kubebuilder:default=false
+	// +optional
+	AllowInsecureHTTP bool `json:"allowInsecureHTTP"`
+
+	// RelyingPartyDefaults fill fields that relying parties using this provider leave empty.
+	// +optional
+	RelyingPartyDefaults *RelyingPartyDefaults `json:"relyingPartyDefaults,omitempty"`
+}
+
+// ProviderAuth selects one way to authenticate.
+// +kubebuilder:validation:XValidation:rule="!(has(self.clientCredentials) && has(self.tokenSecretRef))",message="set clientCredentials or tokenSecretRef, not both"
+type ProviderAuth struct {
+	// ClientCredentials obtains tokens with the OAuth2 client-credentials grant (Keycloak).
+	// +optional
+	ClientCredentials *ClientCredentialsAuth `json:"clientCredentials,omitempty"`
+
+	// TokenSecretRef reads a static bearer token from a Secret.
+	// +optional
+	TokenSecretRef *SecretKeySelector `json:"tokenSecretRef,omitempty"`
+}
+
+// ClientCredentialsAuth is an OAuth2 client-credentials client, e.g. Keycloak's mosip-pms-client.
+type ClientCredentialsAuth struct {
+	// TokenURL is the token endpoint, e.g. https://keycloak.example.org/auth/realms/mosip/protocol/openid-connect/token.
+	// +kubebuilder:validation:MaxLength=2048
+	// +kubebuilder:validation:Pattern=`^https?://\S+$`
+	TokenURL string `json:"tokenURL"`
+
+	// ClientID of the management client.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=256
+	ClientID string `json:"clientID"`
+
+	// ClientSecretRef points at the client secret.
+	ClientSecretRef SecretKeySelector `json:"clientSecretRef"`
+
+	// Scopes to request. eSignet needs add_oidc_client to create and update_oidc_client to update;
+	// Keycloak usually grants them as default scopes, so this is often empty.
+	// +optional
+	// +listType=set
+	// +kubebuilder:validation:MaxItems=16
+	// +kubebuilder:validation:items:Pattern=`^\S+$`
+	Scopes []string `json:"scopes,omitempty"`
+}
+
+// SecretKeySelector names one key of a Secret in the referring object's namespace.
+type SecretKeySelector struct {
+	// Name of the Secret.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	Name string `json:"name"`
+	// Key within the Secret.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	Key string `json:"key"`
+}
+
+// RelyingPartyDefaults are provider-wide values for relying parties.
+type RelyingPartyDefaults struct {
+	// +optional
+	// +kubebuilder:validation:MaxLength=100
+	// +kubebuilder:validation:Pattern=`^\S+$`
+	RelyingPartyID string `json:"relyingPartyID,omitempty"`
+	// +optional
+	// +kubebuilder:validation:MaxItems=30
+	// +kubebuilder:validation:items:MinLength=1
+	UserClaims []string `json:"userClaims,omitempty"`
+	// +optional
+	// +kubebuilder:validation:MaxItems=30
+	// +kubebuilder:validation:items:MinLength=1
+	AuthContextRefs []string `json:"authContextRefs,omitempty"`
+	// +optional
+	// +kubebuilder:validation:MaxLength=2048
+	// +kubebuilder:validation:Pattern=`^(https?|ftp|file|jar)://\S+$`
+	LogoURI string `json:"logoURI,omitempty"`
+}
+
+// DiscoveredEndpoints are read from eSignet's discovery document, never typed by hand.
+type DiscoveredEndpoints struct {
+	DiscoveryURL          string `json:"discoveryURL,omitempty"`
+	Issuer                string `json:"issuer,omitempty"`
+	AuthorizationEndpoint string `json:"authorizationEndpoint,omitempty"`
+	TokenEndpoint         string `json:"tokenEndpoint,omitempty"`
+	UserinfoEndpoint      string `json:"userinfoEndpoint,omitempty"`
+	JWKSURI               string `json:"jwksURI,omitempty"`
+	// +optional
+	PushedAuthorizationRequestEndpoint string `json:"pushedAuthorizationRequestEndpoint,omitempty"`
+}
+
+// ESignetProviderStatus is the observed state of a provider.
+type ESignetProviderStatus struct {
+	// +optional
+	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
+	// +optional
+	// +listType=map
+	// +listMapKey=type
+	Conditions []metav1.Condition `json:"conditions,omitempty"`
+	// +optional
+	Endpoints *DiscoveredEndpoints `json:"endpoints,omitempty"`
+	// ClaimsSupported and ACRValuesSupported as eSignet advertises them.
+	// +optional
+	ClaimsSupported []string `json:"claimsSupported,omitempty"`
+	// +optional
+	ACRValuesSupported []string `json:"acrValuesSupported,omitempty"`
+	// +optional
+	SigningAlgValuesSupported []string `json:"signingAlgValuesSupported,omitempty"`
+}
+
+// +kubebuilder:object:root=true
+// +kubebuilder:subresource:status
+// +kubebuilder:resource:shortName=esp,categories=esignet
+// +kubebuilder:printcolumn:name="URL",type=string,JSONPath=`.spec.url`
+// +kubebuilder:printcolumn:name="Version",type=string,JSONPath=`.spec.apiVersion`
+// +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
+// +kubebuilder:printcolumn:name="Reason",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].reason`,priority=1
+// +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
+
+// ESignetProvider is a namespaced connection to one eSignet, used by relying parties in its namespace.
+type ESignetProvider struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	Spec   ESignetProviderSpec   `json:"spec"`
+	Status ESignetProviderStatus `json:"status,omitempty"`
+}
+
+// +kubebuilder:object:root=true
+
+// ESignetProviderList lists ESignetProviders.
+type ESignetProviderList struct {
+	metav1.TypeMeta `json:",inline"`
+	metav1.ListMeta `json:"metadata,omitempty"`
+	Items           []ESignetProvider `json:"items"`
+}
+
+// +kubebuilder:object:root=true
+// +kubebuilder:subresource:status
+// +kubebuilder:resource:scope=Cluster,shortName=cesp,categories=esignet
+// +kubebuilder:printcolumn:name="URL",type=string,JSONPath=`.spec.url`
+// +kubebuilder:printcolumn:name="Version",type=string,JSONPath=`.spec.apiVersion`
+// +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
+// +kubebuilder:printcolumn:name="Reason",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].reason`,priority=1
+// +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
+
+// ClusterESignetProvider is a cluster-wide connection to one eSignet; its Secrets live in the
+// operator's cluster resource namespace.
+type ClusterESignetProvider struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	Spec   ESignetProviderSpec   `json:"spec"`
+	Status ESignetProviderStatus `json:"status,omitempty"`
+}
+
+// +kubebuilder:object:root=true
+
+// ClusterESignetProviderList lists ClusterESignetProviders.
+type ClusterESignetProviderList struct {
+	metav1.TypeMeta `json:",inline"`
+	metav1.ListMeta `json:"metadata,omitempty"`
+	Items           []ClusterESignetProvider `json:"items"`
+}

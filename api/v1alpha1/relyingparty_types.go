@@ -1,0 +1,277 @@
+package v1alpha1
+
+import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// ESignetRelyingPartySpec is the desired eSignet client of one OpenG2P application.
+// Limits mirror what eSignet's client-management API enforces, so a bad manifest is refused by
+// the API server rather than by eSignet later.
+// +kubebuilder:validation:XValidation:rule="!has(oldSelf.clientID) || (has(self.clientID) && self.clientID == oldSelf.clientID)",message="clientID is immutable once set: eSignet cannot rename a client"
+// +kubebuilder:validation:XValidation:rule="!has(oldSelf.relyingPartyID) || (has(self.relyingPartyID) && self.relyingPartyID == oldSelf.relyingPartyID)",message="relyingPartyID is immutable once set: eSignet cannot change it"
+// +kubebuilder:validation:XValidation:rule="!has(oldSelf.secretName) || (has(self.secretName) && self.secretName == oldSelf.secretName)",message="secretName is immutable: the registered key lives in that Secret"
+type ESignetRelyingPartySpec struct {
+	// ProviderRef names the ESignetProvider (same namespace) or ClusterESignetProvider to register with.
+	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="providerRef is immutable: a client cannot move between eSignet instances"
+	ProviderRef ProviderReference `json:"providerRef"`
+
+	// ClientID at eSignet. Defaults to <prefix><namespace>-<name>; immutable once set.
+	// +optional
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=100
+	// +kubebuilder:validation:Pattern=`^\S+$`
+	ClientID string `json:"clientID,omitempty"`
+
+	// ClientName shown on eSignet's login page.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=256
+	// +kubebuilder:validation:Pattern=`\S`
+	ClientName string `json:"clientName"`
+
+	// ClientNameLangMap holds translations of the name keyed by ISO 639-2/T code (eng, fra, ara, khm).
+	// Required by eSignet v1.2 to v1.5.
+	// +optional
+	// +kubebuilder:validation:MaxProperties=64
+	// +kubebuilder:validation:XValidation:rule="self.all(k, k.matches('^[a-z]{3}$'))",message="clientNameLangMap keys must be ISO 639-2/T three-letter codes such as eng, fra, ara"
+	ClientNameLangMap map[string]LocalizedName `json:"clientNameLangMap,omitempty"`
+
+	// RelyingPartyID at eSignet (defaults to the provider's default, else the client id); immutable once set.
+	// +optional
+	// +kubebuilder:validation:MaxLength=100
+	// +kubebuilder:validation:Pattern=`^\S+$`
+	RelyingPartyID string `json:"relyingPartyID,omitempty"`
+
+	// LogoURI shown on eSignet's login page (defaults to the provider's default).
+	// +optional
+	// +kubebuilder:validation:MaxLength=2048
+	// +kubebuilder:validation:Pattern=`^(https?|ftp|file|jar)://\S+$`
+	LogoURI string `json:"logoURI,omitempty"`
+
+	// RedirectURIs registered for the client; paths may use Ant-style wildcards (*, **), hosts may not.
+	// +kubebuilder:validation:MinItems=1
+	// +kubebuilder:validation:MaxItems=5
+	// +kubebuilder:validation:items:MaxLength=1024
+	// +kubebuilder:validation:items:Pattern=`^[A-Za-z][A-Za-z0-9+.\-]*://[^\s/?#*]+([/?#]\S*)?$`
+	RedirectURIs []string `json:"redirectURIs"`
+
+	// UserClaims the client may receive; each must be in eSignet's claims_supported.
+	// Defaults to the provider's default.
+	// +optional
+	// +listType=set
+	// +kubebuilder:validation:MaxItems=30
+	// +kubebuilder:validation:items:Pattern=`^\S+$`
+	UserClaims []string `json:"userClaims,omitempty"`
+
+	// AuthContextRefs (ACRs) the client accepts, e.g. mosip:idp:acr:generated-code.
+	// Defaults to the provider's default; at least one is required after defaulting.
+	// +optional
+	// +kubebuilder:validation:MaxItems=30
+	// +kubebuilder:validation:items:Pattern=`\S`
+	AuthContextRefs []string `json:"authContextRefs,omitempty"`
+
+	// GrantTypes; eSignet supports authorization_code.
+	// +optional
+	// +kubebuilder:default={"authorization_code"}
+	// +listType=set
+	// +kubebuilder:validation:MinItems=1
+	// +kubebuilder:validation:MaxItems=3
+	// +kubebuilder:validation:items:Enum=authorization_code
+	GrantTypes []string `json:"grantTypes,omitempty"`
+
+	// ClientAuthMethods; the operator manages a key pair, so private_key_jwt.
+	// +optional
+	// +kubebuilder:default={"private_key_jwt"}
+	// +listType=set
+	// +kubebuilder:validation:MinItems=1
+	// +kubebuilder:validation:MaxItems=3
+	// +kubebuilder:validation:items:Enum=private_key_jwt
+	ClientAuthMethods []string `json:"clientAuthMethods,omitempty"`
+
+	// Active maps to the client's status at eSignet (ACTIVE or INACTIVE).
+	// +optional
+	// +kubebuilder:default=true
+	Active *bool `json:"active,omitempty"`
+
+	// AdditionalConfig is eSignet's additionalConfig (v1.6+).
+	// +optional
+	AdditionalConfig *AdditionalConfig `json:"additionalConfig,omitempty"`
+
+	// Key is the client's signing key. eSignet cannot change a registered public key, so the key
+	// settings are immutable; to rotate, create a new ESignetRelyingParty.
+	// +optional
+	// +kubebuilder:default={}
+	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="key is immutable: eSignet cannot replace a client's public key"
+	Key KeySpec `json:"key"`
+
+	// SecretName is the Secret holding the key pair and client id. Defaults to <name>-esignet-client.
+	// +optional
+	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`
+	SecretName string `json:"secretName,omitempty"`
+
+	// SecretTemplate adds labels and annotations to the generated Secrets.
+	// +optional
+	SecretTemplate *SecretTemplate `json:"secretTemplate,omitempty"`
+
+	// DeletionPolicy: Deactivate sets the client INACTIVE at eSignet when this resource is deleted
+	// (eSignet has no delete); Retain leaves it, and the key Secret, in place.
+	// +optional
+	// +kubebuilder:default=Deactivate
+	// +kubebuilder:validation:Enum=Deactivate;Retain
+	DeletionPolicy DeletionPolicy `json:"deletionPolicy,omitempty"`
+}
+
+// LocalizedName is a client name in one language: non-blank, at most 50 characters (eSignet v1.6+).
+// +kubebuilder:validation:MaxLength=50
+// +kubebuilder:validation:Pattern=`\S`
+type LocalizedName string
+
+// ProviderReference names a provider.
+type ProviderReference struct {
+	// +kubebuilder:default=ESignetProvider
+	// +kubebuilder:validation:Enum=ESignetProvider;ClusterESignetProvider
+	// +optional
+	Kind string `json:"kind,omitempty"`
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	Name string `json:"name"`
+}
+
+// KeySpec chooses the key pair's algorithm and size.
+// +kubebuilder:validation:XValidation:rule="self.algorithm != 'ES256' || !has(self.size)",message="size applies to RSA keys only (RS256, PS256)"
+type KeySpec struct {
+	// Algorithm the client signs assertions with; PS256 and ES256 need eSignet v1.7 or later.
+	// +kubebuilder:default=RS256
+	// +kubebuilder:validation:Enum=RS256;PS256;ES256
+	// +optional
+	Algorithm string `json:"algorithm,omitempty"`
+	// Size of an RSA key in bits (default 2048).
+	// +kubebuilder:validation:Enum=2048;3072;4096
+	// +optional
+	Size int32 `json:"size,omitempty"`
+}
+
+// SecretTemplate is metadata added to generated Secrets.
+type SecretTemplate struct {
+	// +optional
+	Labels map[string]string `json:"labels,omitempty"`
+	// +optional
+	Annotations map[string]string `json:"annotations,omitempty"`
+}
+
+// DeletionPolicy decides what happens at eSignet when the resource is deleted.
+type DeletionPolicy string
+
+// Deletion policies.
+const (
+	DeletionPolicyDeactivate DeletionPolicy = "Deactivate"
+	DeletionPolicyRetain     DeletionPolicy = "Retain"
+)
+
+// AdditionalConfig is eSignet's additionalConfig object (API.md §2.9). Keys newer than the
+// provider's eSignet version are refused by the operator before any call.
+type AdditionalConfig struct {
+	// UserinfoResponseType: JWS only, since OpenG2P consumers do not decrypt userinfo and the
+	// operator does not manage an encryption key.
+	// +optional
+	// +kubebuilder:validation:Enum=JWS
+	UserinfoResponseType string `json:"userinfoResponseType,omitempty"`
+	// +optional
+	Purpose *Purpose `json:"purpose,omitempty"`
+	// +optional
+	SignupBannerRequired *bool `json:"signupBannerRequired,omitempty"`
+	// +optional
+	ForgotPasswordLinkRequired *bool `json:"forgotPasswordLinkRequired,omitempty"`
+	// +optional
+	// +kubebuilder:validation:Minimum=10
+	ConsentExpireInMins *int32 `json:"consentExpireInMins,omitempty"`
+	// RequirePushedAuthorizationRequests (eSignet v1.7+).
+	// +optional
+	RequirePushedAuthorizationRequests *bool `json:"requirePushedAuthorizationRequests,omitempty"`
+	// DPoPBoundAccessTokens (eSignet v1.7+).
+	// +optional
+	DPoPBoundAccessTokens *bool `json:"dpopBoundAccessTokens,omitempty"`
+	// RequirePKCE (eSignet v1.8+).
+	// +optional
+	RequirePKCE *bool `json:"requirePKCE,omitempty"`
+}
+
+// Purpose is the login page's wording.
+type Purpose struct {
+	// +kubebuilder:validation:Enum=none;verify;link;login
+	Type string `json:"type"`
+	// Title by language; must include "@none".
+	// +optional
+	// +kubebuilder:validation:XValidation:rule="'@none' in self",message="title must include an \"@none\" entry"
+	Title map[string]string `json:"title,omitempty"`
+	// SubTitle by language; must include "@none".
+	// +optional
+	// +kubebuilder:validation:XValidation:rule="'@none' in self",message="subTitle must include an \"@none\" entry"
+	SubTitle map[string]string `json:"subTitle,omitempty"`
+}
+
+// ESignetRelyingPartyStatus is what the operator observed and did.
+type ESignetRelyingPartyStatus struct {
+	// +optional
+	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
+	// +optional
+	// +listType=map
+	// +listMapKey=type
+	Conditions []metav1.Condition `json:"conditions,omitempty"`
+	// ClientID registered (or being registered) at eSignet.
+	// +optional
+	ClientID string `json:"clientID,omitempty"`
+	// KeyID is the RFC 7638 thumbprint of the key in the Secret.
+	// +optional
+	KeyID string `json:"keyID,omitempty"`
+	// RegisteredKeyID is the thumbprint of the public key eSignet holds for the client.
+	// +optional
+	RegisteredKeyID string `json:"registeredKeyID,omitempty"`
+	// RegisteredFingerprint is a hash of the client state last accepted by eSignet; an equal
+	// desired state costs no eSignet call.
+	// +optional
+	RegisteredFingerprint string `json:"registeredFingerprint,omitempty"`
+	// FailedFingerprint is the desired state eSignet last refused with a validation error; it is
+	// not sent again until the spec or provider changes.
+	// +optional
+	FailedFingerprint string `json:"failedFingerprint,omitempty"`
+	// RelyingPartyID registered at eSignet (not updatable there).
+	// +optional
+	RelyingPartyID string `json:"relyingPartyID,omitempty"`
+	// SecretName holding the key pair.
+	// +optional
+	SecretName string `json:"secretName,omitempty"`
+	// Endpoints as discovered from the provider.
+	// +optional
+	Endpoints *DiscoveredEndpoints `json:"endpoints,omitempty"`
+}
+
+// +kubebuilder:object:root=true
+// +kubebuilder:subresource:status
+// +kubebuilder:resource:shortName=esrp;rp,categories=esignet
+// +kubebuilder:printcolumn:name="Client ID",type=string,JSONPath=`.status.clientID`
+// +kubebuilder:printcolumn:name="Provider",type=string,JSONPath=`.spec.providerRef.name`
+// +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
+// +kubebuilder:printcolumn:name="Reason",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].reason`
+// +kubebuilder:printcolumn:name="Key ID",type=string,JSONPath=`.status.keyID`,priority=1
+// +kubebuilder:printcolumn:name="Secret",type=string,JSONPath=`.status.secretName`,priority=1
+// +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
+
+// ESignetRelyingParty is one OIDC client registered at eSignet, with its key pair and the
+// configuration its OpenG2P consumers read.
+type ESignetRelyingParty struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	Spec   ESignetRelyingPartySpec   `json:"spec"`
+	Status ESignetRelyingPartyStatus `json:"status,omitempty"`
+}
+
+// +kubebuilder:object:root=true
+
+// ESignetRelyingPartyList lists ESignetRelyingParties.
+type ESignetRelyingPartyList struct {
+	metav1.TypeMeta `json:",inline"`
+	metav1.ListMeta `json:"metadata,omitempty"`
+	Items           []ESignetRelyingParty `json:"items"`
+}

@@ -1,0 +1,107 @@
+// Command manager runs the esignet-operator controllers.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/runtime"
+	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/healthz"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+
+	esignetv1alpha1 "github.com/openg2p/esignet-operator/api/v1alpha1"
+	"github.com/openg2p/esignet-operator/controllers"
+)
+
+type options struct {
+	metricsAddr, probeAddr   string
+	leaderElect              bool
+	leaderElectionNamespace  string
+	namespaces               string
+	clusterResourceNamespace string
+	clientIDPrefix           string
+}
+
+func main() {
+	var o options
+	flag.StringVar(&o.metricsAddr, "metrics-bind-address", ":8080", "Address the metrics endpoint binds to; 0 disables it.")
+	flag.StringVar(&o.probeAddr, "health-probe-bind-address", ":8081", "Address the health and readiness probes bind to.")
+	flag.BoolVar(&o.leaderElect, "leader-elect", false, "Enable leader election, so only one replica reconciles at a time.")
+	flag.StringVar(&o.leaderElectionNamespace, "leader-election-namespace", "", "Namespace of the leader-election lease (default: the pod's namespace).")
+	flag.StringVar(&o.namespaces, "namespaces", "", "Comma-separated namespaces to watch (default: all).")
+	flag.StringVar(&o.clusterResourceNamespace, "cluster-resource-namespace", "", "Namespace holding Secrets referenced by ClusterESignetProviders (default: the pod's namespace, else esignet-operator-system).")
+	flag.StringVar(&o.clientIDPrefix, "client-id-prefix", "", "Prefix of derived client ids (<prefix><namespace>-<name>).")
+	zapOpts := zap.Options{}
+	zapOpts.BindFlags(flag.CommandLine)
+	flag.Parse()
+	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&zapOpts)))
+
+	if err := run(o); err != nil {
+		ctrl.Log.Error(err, "manager stopped")
+		os.Exit(1)
+	}
+}
+
+func run(o options) error {
+	scheme := runtime.NewScheme()
+	utilruntime.Must(clientgoscheme.AddToScheme(scheme))
+	utilruntime.Must(esignetv1alpha1.AddToScheme(scheme))
+
+	crNamespace := o.clusterResourceNamespace
+	if crNamespace == "" {
+		crNamespace = podNamespace()
+	}
+	mgrOpts := ctrl.Options{
+		Scheme:                  scheme,
+		Metrics:                 metricsserver.Options{BindAddress: o.metricsAddr},
+		HealthProbeBindAddress:  o.probeAddr,
+		LeaderElection:          o.leaderElect,
+		LeaderElectionID:        "esignet-operator.openg2p.org",
+		LeaderElectionNamespace: o.leaderElectionNamespace,
+		Cache:                   controllers.CacheOptions(splitNamespaces(o.namespaces), crNamespace),
+	}
+	mgr, err := ctrl.NewManager(ctrl.GetConfigOrDie(), mgrOpts)
+	if err != nil {
+		return fmt.Errorf("creating manager: %w", err)
+	}
+	if err := controllers.Setup(mgr, controllers.Options{
+		ClusterResourceNamespace: crNamespace,
+		ClientIDPrefix:           o.clientIDPrefix,
+	}); err != nil {
+		return err
+	}
+	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
+		return fmt.Errorf("adding health check: %w", err)
+	}
+	if err := mgr.AddReadyzCheck("readyz", healthz.Ping); err != nil {
+		return fmt.Errorf("adding ready check: %w", err)
+	}
+	ctrl.Log.Info("starting manager", "namespaces", o.namespaces, "clusterResourceNamespace", crNamespace)
+	return mgr.Start(ctrl.SetupSignalHandler())
+}
+
+func splitNamespaces(s string) []string {
+	var out []string
+	for _, ns := range strings.Split(s, ",") {
+		if ns = strings.TrimSpace(ns); ns != "" {
+			out = append(out, ns)
+		}
+	}
+	return out
+}
+
+// podNamespace is the namespace the operator runs in, from the service-account mount.
+func podNamespace() string {
+	if b, err := os.ReadFile("/var/run/secrets/kubernetes.io/serviceaccount/namespace"); err == nil {
+		if ns := strings.TrimSpace(string(b)); ns != "" {
+			return ns
+		}
+	}
+	return "esignet-operator-system"
+}

@@ -1,0 +1,196 @@
+package controllers
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	v1 "github.com/openg2p/esignet-operator/api/v1alpha1"
+)
+
+func validRP(ns, name string) *v1.ESignetRelyingParty {
+	return &v1.ESignetRelyingParty{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
+		Spec: v1.ESignetRelyingPartySpec{
+			ProviderRef:  v1.ProviderReference{Name: "esignet"},
+			ClientName:   "Social Registry",
+			RedirectURIs: []string{"https://sr.example.org/auth_oauth/signin"},
+		},
+	}
+}
+
+// The API server applies the schema defaults, so a minimal manifest reads back complete.
+func TestAdmissionDefaults(t *testing.T) {
+	ctx := context.Background()
+	ns := newNamespace(t)
+	rp := validRP(ns, "defaults")
+	if err := k8sClient.Create(ctx, rp); err != nil {
+		t.Fatalf("create: %v", err)
+	}
+	got := &v1.ESignetRelyingParty{}
+	if err := k8sClient.Get(ctx, client.ObjectKeyFromObject(rp), got); err != nil {
+		t.Fatal(err)
+	}
+	s := got.Spec
+	if s.ProviderRef.Kind != "ESignetProvider" || s.Key.Algorithm != "RS256" || s.DeletionPolicy != v1.DeletionPolicyDeactivate ||
+		s.Active == nil || !*s.Active || strings.Join(s.GrantTypes, ",") != "authorization_code" ||
+		strings.Join(s.ClientAuthMethods, ",") != "private_key_jwt" {
+		t.Fatalf("defaults not applied: %+v", s)
+	}
+
+	p := &v1.ESignetProvider{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "esignet"},
+		Spec: v1.ESignetProviderSpec{URL: "https://esignet.example.org/v1/esignet"}}
+	if err := k8sClient.Create(ctx, p); err != nil {
+		t.Fatalf("create provider: %v", err)
+	}
+	if p.Spec.APIVersion != "v1.8" || p.Spec.AllowInsecureHTTP {
+		t.Fatalf("provider defaults not applied: %+v", p.Spec)
+	}
+}
+
+func TestAdmissionRejectsInvalidRelyingParties(t *testing.T) {
+	ctx := context.Background()
+	ns := newNamespace(t)
+	cases := []struct {
+		name   string
+		mutate func(*v1.ESignetRelyingParty)
+		want   string // a fragment of the API server's message naming the field or rule
+	}{
+		{"no redirect uris", func(r *v1.ESignetRelyingParty) { r.Spec.RedirectURIs = nil }, "spec.redirectURIs"},
+		{"six redirect uris", func(r *v1.ESignetRelyingParty) {
+			r.Spec.RedirectURIs = []string{"https://a.org/1", "https://a.org/2", "https://a.org/3", "https://a.org/4", "https://a.org/5", "https://a.org/6"}
+		}, "spec.redirectURIs"},
+		{"wildcard host", func(r *v1.ESignetRelyingParty) { r.Spec.RedirectURIs = []string{"https://*.example.org/cb"} }, "spec.redirectURIs[0]"},
+		{"space in redirect", func(r *v1.ESignetRelyingParty) { r.Spec.RedirectURIs = []string{"https://a.org/c b"} }, "spec.redirectURIs[0]"},
+		{"blank client name", func(r *v1.ESignetRelyingParty) { r.Spec.ClientName = "   " }, "spec.clientName"},
+		{"long client name", func(r *v1.ESignetRelyingParty) { r.Spec.ClientName = strings.Repeat("n", 257) }, "spec.clientName"},
+		{"client id with space", func(r *v1.ESignetRelyingParty) { r.Spec.ClientID = "a b" }, "spec.clientID"},
+		{"client id too long", func(r *v1.ESignetRelyingParty) { r.Spec.ClientID = strings.Repeat("c", 101) }, "spec.clientID"},
+		{"lang key not iso 639-2", func(r *v1.ESignetRelyingParty) { r.Spec.ClientNameLangMap = map[string]v1.LocalizedName{"en": "x"} }, "ISO 639-2/T"},
+		{"lang value too long", func(r *v1.ESignetRelyingParty) {
+			r.Spec.ClientNameLangMap = map[string]v1.LocalizedName{"eng": v1.LocalizedName(strings.Repeat("x", 51))}
+		}, "spec.clientNameLangMap.eng"},
+		{"logo not a url", func(r *v1.ESignetRelyingParty) { r.Spec.LogoURI = "logo.png" }, "spec.logoURI"},
+		{"unsupported grant", func(r *v1.ESignetRelyingParty) { r.Spec.GrantTypes = []string{"implicit"} }, "spec.grantTypes[0]"},
+		{"unsupported auth method", func(r *v1.ESignetRelyingParty) { r.Spec.ClientAuthMethods = []string{"client_secret_basic"} }, "spec.clientAuthMethods[0]"},
+		{"31 claims", func(r *v1.ESignetRelyingParty) { r.Spec.UserClaims = numbered("claim", 31) }, "spec.userClaims"},
+		{"size on ES256", func(r *v1.ESignetRelyingParty) { r.Spec.Key = v1.KeySpec{Algorithm: "ES256", Size: 2048} }, "RSA keys only"},
+		{"odd RSA size", func(r *v1.ESignetRelyingParty) { r.Spec.Key = v1.KeySpec{Algorithm: "RS256", Size: 1024} }, "spec.key.size"},
+		{"consent under 10 min", func(r *v1.ESignetRelyingParty) {
+			r.Spec.AdditionalConfig = &v1.AdditionalConfig{ConsentExpireInMins: ptr.To[int32](5)}
+		}, "spec.additionalConfig.consentExpireInMins"},
+		{"JWE userinfo", func(r *v1.ESignetRelyingParty) {
+			r.Spec.AdditionalConfig = &v1.AdditionalConfig{UserinfoResponseType: "JWE"}
+		}, "spec.additionalConfig.userinfoResponseType"},
+		{"purpose title without @none", func(r *v1.ESignetRelyingParty) {
+			r.Spec.AdditionalConfig = &v1.AdditionalConfig{Purpose: &v1.Purpose{Type: "login", Title: map[string]string{"eng": "x"}}}
+		}, "@none"},
+		{"bad deletion policy", func(r *v1.ESignetRelyingParty) { r.Spec.DeletionPolicy = "Delete" }, "spec.deletionPolicy"},
+		{"bad provider kind", func(r *v1.ESignetRelyingParty) { r.Spec.ProviderRef.Kind = "Issuer" }, "spec.providerRef.kind"},
+		{"bad secret name", func(r *v1.ESignetRelyingParty) { r.Spec.SecretName = "Not_A_Name" }, "spec.secretName"},
+	}
+	for i, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			rp := validRP(ns, "bad-"+string(rune('a'+i)))
+			tc.mutate(rp)
+			err := k8sClient.Create(ctx, rp)
+			assertInvalid(t, err, tc.want)
+		})
+	}
+}
+
+func TestAdmissionImmutableFields(t *testing.T) {
+	ctx := context.Background()
+	ns := newNamespace(t)
+	cases := []struct {
+		name   string
+		mutate func(*v1.ESignetRelyingParty)
+		want   string
+	}{
+		{"change client id", func(r *v1.ESignetRelyingParty) { r.Spec.ClientID = "other" }, "clientID is immutable"},
+		{"drop client id", func(r *v1.ESignetRelyingParty) { r.Spec.ClientID = "" }, "clientID is immutable"},
+		{"change relying party id", func(r *v1.ESignetRelyingParty) { r.Spec.RelyingPartyID = "other" }, "relyingPartyID is immutable"},
+		{"change secret name", func(r *v1.ESignetRelyingParty) { r.Spec.SecretName = "other" }, "secretName is immutable"},
+		{"change provider", func(r *v1.ESignetRelyingParty) { r.Spec.ProviderRef.Name = "other" }, "providerRef is immutable"},
+		{"change key algorithm", func(r *v1.ESignetRelyingParty) { r.Spec.Key.Algorithm = "PS256" }, "key is immutable"},
+	}
+	for i, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			rp := validRP(ns, "imm-"+string(rune('a'+i)))
+			rp.Spec.ClientID, rp.Spec.RelyingPartyID, rp.Spec.SecretName = "fixed-id", "rp", "keys"
+			if err := k8sClient.Create(ctx, rp); err != nil {
+				t.Fatal(err)
+			}
+			tc.mutate(rp)
+			assertInvalid(t, k8sClient.Update(ctx, rp), tc.want)
+		})
+	}
+	// Mutable fields stay mutable.
+	rp := validRP(ns, "mutable")
+	if err := k8sClient.Create(ctx, rp); err != nil {
+		t.Fatal(err)
+	}
+	rp.Spec.ClientName, rp.Spec.Active = "Renamed", ptr.To(false)
+	rp.Spec.RedirectURIs = append(rp.Spec.RedirectURIs, "http://localhost:5000/**")
+	rp.Spec.ClientID = "set-later" // setting it the first time is allowed
+	if err := k8sClient.Update(ctx, rp); err != nil {
+		t.Fatalf("update of mutable fields refused: %v", err)
+	}
+}
+
+func TestAdmissionRejectsInvalidProviders(t *testing.T) {
+	ctx := context.Background()
+	ns := newNamespace(t)
+	cases := []struct {
+		name string
+		spec v1.ESignetProviderSpec
+		want string
+	}{
+		{"http without opt-in", v1.ESignetProviderSpec{URL: "http://esignet.local/v1/esignet"}, "must use https"},
+		{"unknown version", v1.ESignetProviderSpec{URL: "https://e.org/v1/esignet", APIVersion: "v2.0"}, "spec.apiVersion"},
+		{"not a url", v1.ESignetProviderSpec{URL: "esignet"}, "spec.url"},
+		{"two auth methods", v1.ESignetProviderSpec{URL: "https://e.org/v1/esignet", Auth: v1.ProviderAuth{
+			ClientCredentials: &v1.ClientCredentialsAuth{TokenURL: "https://k.org/t", ClientID: "c", ClientSecretRef: v1.SecretKeySelector{Name: "s", Key: "k"}},
+			TokenSecretRef:    &v1.SecretKeySelector{Name: "s", Key: "t"},
+		}}, "not both"},
+		{"two CA sources", v1.ESignetProviderSpec{URL: "https://e.org/v1/esignet", CABundle: []byte("x"),
+			CABundleSecretRef: &v1.SecretKeySelector{Name: "s", Key: "ca.crt"}}, "not both"},
+	}
+	for i, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			p := &v1.ESignetProvider{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "p-" + string(rune('a'+i))}, Spec: tc.spec}
+			assertInvalid(t, k8sClient.Create(ctx, p), tc.want)
+		})
+	}
+	ok := &v1.ClusterESignetProvider{ObjectMeta: metav1.ObjectMeta{Name: "lab"},
+		Spec: v1.ESignetProviderSpec{URL: "http://127.0.0.1:8088/v1/esignet", AllowInsecureHTTP: true}}
+	if err := k8sClient.Create(ctx, ok); err != nil {
+		t.Fatalf("http with allowInsecureHTTP refused: %v", err)
+	}
+}
+
+func assertInvalid(t *testing.T, err error, want string) {
+	t.Helper()
+	if err == nil {
+		t.Fatalf("accepted; want rejection mentioning %q", want)
+	}
+	if !apierrors.IsInvalid(err) {
+		t.Fatalf("err = %v; want an Invalid error", err)
+	}
+	if !strings.Contains(err.Error(), want) {
+		t.Fatalf("err = %v; want it to mention %q", err, want)
+	}
+}
+
+func numbered(prefix string, n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = prefix + string(rune('a'+i%26)) + string(rune('a'+i/26))
+	}
+	return out
+}
