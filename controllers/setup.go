@@ -3,10 +3,15 @@
 package controllers
 
 import (
+	"fmt"
+	"time"
+
 	corev1 "k8s.io/api/core/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	v1 "github.com/openg2p/esignet-operator/api/v1alpha1"
 )
 
 // Labels on every object the operator creates.
@@ -23,6 +28,8 @@ type Options struct {
 	ClusterResourceNamespace string
 	// ClientIDPrefix is prepended to derived client ids.
 	ClientIDPrefix string
+	// ProviderRetry is how soon something waiting on a provider is tried again (default 30 s).
+	ProviderRetry time.Duration
 }
 
 // CacheOptions limits what the manager caches: the watched namespaces (all when empty), and for
@@ -62,5 +69,21 @@ func stripUnmanagedSecretData(in any) (any, error) {
 
 // Setup registers the reconcilers with the manager.
 func Setup(mgr ctrl.Manager, o Options) error {
+	if o.ProviderRetry == 0 {
+		o.ProviderRetry = 30 * time.Second
+	}
+	reg := newRegistry()
+	for _, kind := range []string{v1.KindESignetProvider, v1.KindClusterESignetProvider} {
+		pr := &ProviderReconciler{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Registry: reg, Kind: kind,
+			ClusterResourceNamespace: o.ClusterResourceNamespace, RetryAfter: o.ProviderRetry}
+		if err := pr.SetupWithManager(mgr); err != nil {
+			return fmt.Errorf("setting up %s controller: %w", kind, err)
+		}
+	}
+	rr := &RelyingPartyReconciler{Client: mgr.GetClient(), Registry: reg, Recorder: mgr.GetEventRecorder("esignet-operator"),
+		Options: o, ProviderRetry: o.ProviderRetry}
+	if err := rr.SetupWithManager(mgr); err != nil {
+		return fmt.Errorf("setting up ESignetRelyingParty controller: %w", err)
+	}
 	return nil
 }

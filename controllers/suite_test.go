@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"go.uber.org/zap/zapcore"
 
@@ -13,10 +14,14 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
+	"k8s.io/utils/ptr"
+	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	ctrlconfig "sigs.k8s.io/controller-runtime/pkg/config"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	esignetv1alpha1 "github.com/openg2p/esignet-operator/api/v1alpha1"
 )
@@ -48,10 +53,35 @@ func TestMain(m *testing.M) {
 	must(err)
 	k8sClient, err = client.New(cfg, client.Options{Scheme: scheme})
 	must(err)
+	stop := startManager()
 
 	code := m.Run()
+	stop()
 	must(testEnv.Stop())
 	os.Exit(code)
+}
+
+// clusterResourceNamespace holds Secrets of ClusterESignetProviders in the tests.
+const clusterResourceNamespace = "esignet-operator-system"
+
+// startManager runs the real controllers against the test control plane, as the binary does.
+func startManager() (stop func()) {
+	must(k8sClient.Create(context.Background(), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: clusterResourceNamespace}}))
+	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
+		Scheme:     scheme,
+		Metrics:    metricsserver.Options{BindAddress: "0"},
+		Cache:      CacheOptions(nil, clusterResourceNamespace),
+		Controller: ctrlconfig.Controller{SkipNameValidation: ptr.To(true)},
+	})
+	must(err)
+	must(Setup(mgr, Options{ClusterResourceNamespace: clusterResourceNamespace, ProviderRetry: 500 * time.Millisecond}))
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		must(mgr.Start(ctx))
+	}()
+	return func() { cancel(); <-done }
 }
 
 func must(err error) {

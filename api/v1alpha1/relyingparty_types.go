@@ -113,6 +113,18 @@ type ESignetRelyingPartySpec struct {
 	// +optional
 	SecretTemplate *SecretTemplate `json:"secretTemplate,omitempty"`
 
+	// Consumer holds the OIDC request settings every rendered output shares.
+	// +optional
+	Consumer *ConsumerSettings `json:"consumer,omitempty"`
+
+	// Outputs lists the configurations to render, each into its own Secret (a ConfigMap for
+	// env, which holds nothing secret). Defaults to one generic oidc output named <name>-oidc.
+	// +optional
+	// +kubebuilder:validation:MaxItems=10
+	// +listType=map
+	// +listMapKey=name
+	Outputs []Output `json:"outputs,omitempty"`
+
 	// DeletionPolicy: Deactivate sets the client INACTIVE at eSignet when this resource is deleted
 	// (eSignet has no delete); Retain leaves it, and the key Secret, in place.
 	// +optional
@@ -125,6 +137,62 @@ type ESignetRelyingPartySpec struct {
 // +kubebuilder:validation:MaxLength=50
 // +kubebuilder:validation:Pattern=`\S`
 type LocalizedName string
+
+// ConsumerSettings are what an OpenG2P app asks eSignet for at login.
+type ConsumerSettings struct {
+	// Scope requested (default "openid profile email", as every OpenG2P app uses).
+	// +optional
+	// +kubebuilder:validation:MaxLength=512
+	Scope string `json:"scope,omitempty"`
+	// Claims requested through the claims parameter, with essential flags. Defaults to the
+	// user claims, essential for name, gender and birthdate as OpenG2P's seeds do.
+	// +optional
+	// +kubebuilder:validation:MaxItems=30
+	// +listType=map
+	// +listMapKey=name
+	Claims []RequestedClaim `json:"claims,omitempty"`
+	// ACRValues sent as acr_values (default: the authContextRefs).
+	// +optional
+	// +kubebuilder:validation:MaxItems=30
+	ACRValues []string `json:"acrValues,omitempty"`
+}
+
+// RequestedClaim is one claim of the claims request.
+type RequestedClaim struct {
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=128
+	Name string `json:"name"`
+	// +optional
+	Essential bool `json:"essential,omitempty"`
+}
+
+// Output is one rendered configuration.
+// +kubebuilder:validation:XValidation:rule="self.format != 'template' || has(self.template)",message="template outputs need template"
+// +kubebuilder:validation:XValidation:rule="self.format == 'template' || !has(self.template)",message="template is only for format template"
+type Output struct {
+	// Format: oidc (generic), odoo (auth_oauth_provider), fastapi-auth (login_providers of
+	// openg2p-fastapi-auth), iam (gen-2 openg2p-iam-service), env (token validation variables),
+	// template (a Go text/template of your own).
+	// +kubebuilder:validation:Enum=oidc;odoo;fastapi-auth;iam;env;template
+	Format string `json:"format"`
+	// Name of the Secret (ConfigMap for env) to write.
+	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`
+	Name string `json:"name"`
+	// RedirectURI this consumer uses; it must match one of spec.redirectURIs (default: the first).
+	// +optional
+	// +kubebuilder:validation:MaxLength=1024
+	RedirectURI string `json:"redirectURI,omitempty"`
+	// Template is the Go text/template for format template.
+	// +optional
+	// +kubebuilder:validation:MaxLength=65536
+	Template string `json:"template,omitempty"`
+	// EnvPrefix for format env and for fastapi-auth's LOGIN_PROVIDERS_LIST form, e.g. SPAR_SELFSERVICE_.
+	// +optional
+	// +kubebuilder:validation:MaxLength=64
+	// +kubebuilder:validation:Pattern=`^[A-Za-z_][A-Za-z0-9_]*$`
+	EnvPrefix string `json:"envPrefix,omitempty"`
+}
 
 // ProviderReference names a provider.
 type ProviderReference struct {

@@ -1,0 +1,219 @@
+package controllers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/types"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	logf "sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	v1 "github.com/openg2p/esignet-operator/api/v1alpha1"
+	"github.com/openg2p/esignet-operator/internal/esignet"
+)
+
+// providerObject is either provider kind.
+type providerObject interface {
+	client.Object
+	ProviderSpec() *v1.ESignetProviderSpec
+	ProviderStatus() *v1.ESignetProviderStatus
+}
+
+// ProviderReconciler checks that an eSignet is reachable (discovery) and that the operator can
+// authenticate (a token), then publishes the connection for relying parties.
+type ProviderReconciler struct {
+	client.Client
+	APIReader client.Reader
+	Registry  *registry
+	Kind      string // v1.KindESignetProvider or v1.KindClusterESignetProvider
+	// ClusterResourceNamespace holds the Secrets of cluster providers.
+	ClusterResourceNamespace string
+	// RetryAfter is how soon a provider that is not ready is checked again (a Secret fix is
+	// noticed at once through the watch).
+	RetryAfter time.Duration
+}
+
+// +kubebuilder:rbac:groups=esignet.openg2p.org,resources=esignetproviders;clusteresignetproviders,verbs=get;list;watch
+// +kubebuilder:rbac:groups=esignet.openg2p.org,resources=esignetproviders/status;clusteresignetproviders/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch
+
+func (r *ProviderReconciler) newObject() providerObject {
+	if r.Kind == v1.KindClusterESignetProvider {
+		return &v1.ClusterESignetProvider{}
+	}
+	return &v1.ESignetProvider{}
+}
+
+func (r *ProviderReconciler) key(obj client.Object) providerKey {
+	return providerKey{Kind: r.Kind, Namespace: obj.GetNamespace(), Name: obj.GetName()}
+}
+
+func (r *ProviderReconciler) secretNamespace(obj client.Object) string {
+	if r.Kind == v1.KindClusterESignetProvider {
+		return r.ClusterResourceNamespace
+	}
+	return obj.GetNamespace()
+}
+
+// Reconcile: resolve Secrets → connection → discovery → token → status.
+func (r *ProviderReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	obj := r.newObject()
+	if err := r.Get(ctx, req.NamespacedName, obj); err != nil {
+		if apierrors.IsNotFound(err) {
+			r.Registry.remove(providerKey{Kind: r.Kind, Namespace: req.Namespace, Name: req.Name})
+		}
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	before := obj.ProviderStatus().DeepCopy()
+	conds := conditionWriter{generation: obj.GetGeneration(), conds: &obj.ProviderStatus().Conditions}
+
+	conn, err := r.connect(ctx, obj)
+	if err != nil {
+		r.Registry.remove(r.key(obj))
+		reason, msg := providerFailure(err)
+		conds.fail(v1.ConditionReady, reason, msg)
+		logf.FromContext(ctx).V(1).Info("provider not ready", "reason", reason, "message", msg)
+	} else {
+		r.Registry.put(r.key(obj), conn)
+		publishDiscovery(obj.ProviderStatus(), conn.discovery)
+		conds.ok(v1.ConditionReady, v1.ReasonReady, fmt.Sprintf("discovery read from %s; client management %s", conn.discovery.SourceURL, authSummary(conn)))
+	}
+	obj.ProviderStatus().ObservedGeneration = obj.GetGeneration()
+	if !equality.Semantic.DeepEqual(before, obj.ProviderStatus()) {
+		if uerr := r.Status().Update(ctx, obj); uerr != nil {
+			return ctrl.Result{}, fmt.Errorf("updating provider status: %w", uerr)
+		}
+	}
+	if err != nil {
+		return ctrl.Result{RequeueAfter: r.RetryAfter}, nil
+	}
+	return ctrl.Result{}, nil
+}
+
+// connect reuses the published connection while its configuration is unchanged, so the token
+// cache survives resyncs.
+func (r *ProviderReconciler) connect(ctx context.Context, obj providerObject) (*connection, error) {
+	spec := obj.ProviderSpec()
+	resolved, err := resolveProvider(ctx, r.APIReader, spec, r.secretNamespace(obj))
+	if err != nil {
+		return nil, err
+	}
+	conn := r.Registry.get(r.key(obj))
+	if conn == nil || conn.configHash != resolved.hash {
+		if conn, err = newConnection(spec, resolved); err != nil {
+			return nil, err
+		}
+	}
+	next := *conn
+	next.defaults = spec.RelyingPartyDefaults
+	if next.discovery, err = conn.client.Discover(ctx, spec.DiscoveryURL); err != nil {
+		return nil, fmt.Errorf("%w: %w", errDiscovery, err)
+	}
+	if conn.token != nil {
+		if _, err := conn.token.Token(ctx); err != nil {
+			return nil, fmt.Errorf("%w: %w", errToken, err)
+		}
+	}
+	return &next, nil
+}
+
+var (
+	errDiscovery = errors.New("reading eSignet's discovery document")
+	errToken     = errors.New("obtaining a client-management token")
+)
+
+func providerFailure(err error) (reason, msg string) {
+	var ce *configError
+	switch {
+	case errors.As(err, &ce):
+		return ce.reason, ce.msg
+	case errors.Is(err, errDiscovery):
+		return v1.ReasonDiscoveryFailed, err.Error()
+	case errors.Is(err, errToken):
+		return v1.ReasonTokenFailed, err.Error()
+	}
+	return v1.ReasonProviderNotReady, err.Error()
+}
+
+func authSummary(c *connection) string {
+	if c.token == nil {
+		return "without authentication"
+	}
+	return "authenticated"
+}
+
+func publishDiscovery(st *v1.ESignetProviderStatus, d *esignet.Discovery) {
+	st.Endpoints = endpointsFromDiscovery(d)
+	st.ClaimsSupported = d.ClaimsSupported
+	st.ACRValuesSupported = d.ACRValuesSupported
+	st.SigningAlgValuesSupported = d.TokenEndpointAuthSigningAlgValues
+}
+
+func endpointsFromDiscovery(d *esignet.Discovery) *v1.DiscoveredEndpoints {
+	return &v1.DiscoveredEndpoints{
+		DiscoveryURL: d.SourceURL, Issuer: d.Issuer, AuthorizationEndpoint: d.AuthorizationEndpoint,
+		TokenEndpoint: d.TokenEndpoint, UserinfoEndpoint: d.UserinfoEndpoint, JWKSURI: d.JWKSURI,
+		PushedAuthorizationRequestEndpoint: d.PushedAuthorizationRequestEndpoint,
+	}
+}
+
+// SetupWithManager watches the provider and the Secrets it references.
+func (r *ProviderReconciler) SetupWithManager(mgr ctrl.Manager) error {
+	name := "esignetprovider"
+	if r.Kind == v1.KindClusterESignetProvider {
+		name = "clusteresignetprovider"
+	}
+	return ctrl.NewControllerManagedBy(mgr).
+		Named(name).
+		For(r.newObject(), builder.WithPredicates(predicate.GenerationChangedPredicate{})).
+		WatchesMetadata(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.providersForSecret)).
+		Complete(r)
+}
+
+// providersForSecret maps a Secret to the providers that reference it.
+func (r *ProviderReconciler) providersForSecret(ctx context.Context, secret client.Object) []reconcile.Request {
+	var items []providerObject
+	if r.Kind == v1.KindClusterESignetProvider {
+		if secret.GetNamespace() != r.ClusterResourceNamespace {
+			return nil
+		}
+		list := &v1.ClusterESignetProviderList{}
+		if err := r.List(ctx, list); err != nil {
+			return nil
+		}
+		for i := range list.Items {
+			items = append(items, &list.Items[i])
+		}
+	} else {
+		list := &v1.ESignetProviderList{}
+		if err := r.List(ctx, list, client.InNamespace(secret.GetNamespace())); err != nil {
+			return nil
+		}
+		for i := range list.Items {
+			items = append(items, &list.Items[i])
+		}
+	}
+	var reqs []reconcile.Request
+	for _, p := range items {
+		if referencesSecret(p.ProviderSpec(), secret.GetName()) {
+			reqs = append(reqs, reconcile.Request{NamespacedName: types.NamespacedName{Namespace: p.GetNamespace(), Name: p.GetName()}})
+		}
+	}
+	return reqs
+}
+
+func referencesSecret(s *v1.ESignetProviderSpec, name string) bool {
+	return (s.CABundleSecretRef != nil && s.CABundleSecretRef.Name == name) ||
+		(s.Auth.TokenSecretRef != nil && s.Auth.TokenSecretRef.Name == name) ||
+		(s.Auth.ClientCredentials != nil && s.Auth.ClientCredentials.ClientSecretRef.Name == name)
+}
