@@ -190,8 +190,8 @@ func TestDeleteRetriesThroughOutageAndCanBeForced(t *testing.T) {
 func TestRetainOnDeleteThenReapplyAdopts(t *testing.T) {
 	f := newFixture(t, fakeesignet.Options{})
 	retain := func(r *v1.ESignetRelyingParty) { r.Spec.DeletionPolicy = v1.DeletionPolicyRetain }
-	rp := f.newRP("keep", retain)
-	rp = f.waitReady("keep")
+	f.newRP("keep", retain)
+	rp := f.waitReady("keep")
 	kid := rp.Status.KeyID
 	if err := k8sClient.Delete(f.ctx, rp); err != nil {
 		t.Fatal(err)
@@ -216,11 +216,11 @@ func TestRetainOnDeleteThenReapplyAdopts(t *testing.T) {
 func TestKeySecretDeletedByUser(t *testing.T) {
 	f := newFixture(t, fakeesignet.Options{})
 	f.newRP("lost")
-	rp := f.waitReady("lost")
+	f.waitReady("lost")
 	if err := k8sClient.Delete(f.ctx, f.secret("lost-esignet-client")); err != nil {
 		t.Fatal(err)
 	}
-	rp = f.waitCondition("lost", v1.ConditionKeyReady, metav1.ConditionFalse, v1.ReasonKeyMismatch)
+	rp := f.waitCondition("lost", v1.ConditionKeyReady, metav1.ConditionFalse, v1.ReasonKeyMismatch)
 	if msg := f.condition(rp, v1.ConditionReady).Message; !strings.Contains(msg, "restore it from a backup") {
 		t.Fatalf("message gives no way out: %s", msg)
 	}

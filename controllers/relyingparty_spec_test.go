@@ -1,0 +1,147 @@
+package controllers
+
+import (
+	"strings"
+	"testing"
+
+	"k8s.io/utils/ptr"
+
+	v1 "github.com/openg2p/esignet-operator/api/v1alpha1"
+	"github.com/openg2p/esignet-operator/internal/esignet"
+)
+
+func TestDeriveClientID(t *testing.T) {
+	cases := []struct{ prefix, ns, name, want string }{
+		{"", "openg2p", "sr", "openg2p-sr"},
+		{"prod-", "openg2p", "sr", "prod-openg2p-sr"},
+	}
+	for _, tc := range cases {
+		if got := deriveClientID(tc.prefix, tc.ns, tc.name); got != tc.want {
+			t.Errorf("deriveClientID(%q,%q,%q) = %q, want %q", tc.prefix, tc.ns, tc.name, got, tc.want)
+		}
+	}
+	long := deriveClientID("", strings.Repeat("n", 63), strings.Repeat("r", 90))
+	other := deriveClientID("", strings.Repeat("n", 63), strings.Repeat("r", 89)+"s")
+	if len(long) != 100 || long == other {
+		t.Fatalf("long ids must be shortened to 100 characters and stay distinct: %d %q %q", len(long), long, other)
+	}
+}
+
+func TestClientIDFrozenOnceCreateAttempted(t *testing.T) {
+	rp := &v1.ESignetRelyingParty{}
+	rp.Namespace, rp.Name = "ns", "n"
+	rp.Annotations = map[string]string{annotationClientID: "frozen"}
+	if id, err := clientIDFor(rp, "changed-prefix-"); err != nil || id != "frozen" {
+		t.Fatalf("got %q, %v; a frozen id must survive a prefix change", id, err)
+	}
+	rp.Spec.ClientID = "other"
+	if _, err := clientIDFor(rp, ""); err == nil || !strings.Contains(err.Error(), "cannot rename") {
+		t.Fatalf("changing a frozen id: err = %v", err)
+	}
+}
+
+func TestAntMatch(t *testing.T) {
+	cases := []struct {
+		pattern, uri string
+		want         bool
+	}{
+		{"https://a.org/cb", "https://a.org/cb", true},
+		{"https://a.org/cb", "https://a.org/cb2", false},
+		{"http://localhost:5000/**", "http://localhost:5000/a/b/c", true},
+		{"http://localhost:5000/**", "http://localhost:5000", true},
+		{"http://localhost:3000/registration/*", "http://localhost:3000/registration/x", true},
+		{"http://localhost:3000/registration/*", "http://localhost:3000/registration/x/y", false},
+		{"https://a.org/c?", "https://a.org/cb", true},
+		{"https://a.org/c?", "https://a.org/cbb", false},
+	}
+	for _, tc := range cases {
+		if got := antMatch(tc.pattern, tc.uri); got != tc.want {
+			t.Errorf("antMatch(%q, %q) = %v, want %v", tc.pattern, tc.uri, got, tc.want)
+		}
+	}
+}
+
+func TestConsumerRedirect(t *testing.T) {
+	reg := []string{"https://sr.org/auth_oauth/signin", "https://spar.org/api/**"}
+	if got, err := consumerRedirect(reg, ""); err != nil || got != reg[0] {
+		t.Fatalf("default: %q %v", got, err)
+	}
+	if _, err := consumerRedirect(reg, "https://spar.org/api/selfservice/oauth2/callback"); err != nil {
+		t.Fatalf("wildcard match refused: %v", err)
+	}
+	if _, err := consumerRedirect(reg, "https://evil.org/cb"); err == nil {
+		t.Fatal("unregistered redirect accepted")
+	}
+	if _, err := consumerRedirect([]string{"https://x.org/**"}, ""); err == nil {
+		t.Fatal("a wildcard pattern cannot be a consumer's redirect URI")
+	}
+}
+
+func TestAdditionalConfigPerVersion(t *testing.T) {
+	ac := &v1.AdditionalConfig{ConsentExpireInMins: ptr.To[int32](15), RequirePKCE: ptr.To(true),
+		Purpose: &v1.Purpose{Type: "login", Title: map[string]string{"@none": "Log in"}}}
+	cases := []struct {
+		version esignet.APIVersion
+		want    string // JSON, or an error fragment after "error:"
+	}{
+		{esignet.V1_8, `{"consent_expire_in_mins":15,"purpose":{"title":{"@none":"Log in"},"type":"login"},"require_pkce":true}`},
+		{esignet.V1_7, "error:require_pkce"},
+		{esignet.V1_5, "error:needs eSignet v1.6"},
+	}
+	for _, tc := range cases {
+		got, err := additionalConfigJSON(ac, tc.version)
+		if strings.HasPrefix(tc.want, "error:") {
+			if err == nil || !strings.Contains(err.Error(), strings.TrimPrefix(tc.want, "error:")) {
+				t.Errorf("%s: err = %v, want %q", tc.version, err, tc.want)
+			}
+			continue
+		}
+		if err != nil || string(got) != tc.want {
+			t.Errorf("%s: got %s, %v; want %s", tc.version, got, err, tc.want)
+		}
+	}
+	if got, err := additionalConfigJSON(nil, esignet.V1_0); err != nil || got != nil {
+		t.Fatalf("nil config: %s %v", got, err)
+	}
+}
+
+func TestLangMapPerVersion(t *testing.T) {
+	spec := &v1.ESignetRelyingPartySpec{ClientName: "Registry"}
+	if m, _ := langMap(spec, esignet.V1_5); m["eng"] != "Registry" {
+		t.Fatalf("v1.5 needs a map; got %v", m)
+	}
+	if m, _ := langMap(spec, esignet.V1_8); m != nil {
+		t.Fatalf("v1.8 needs none; got %v", m)
+	}
+	spec.ClientNameLangMap = map[string]v1.LocalizedName{"fra": "Registre"}
+	if _, err := langMap(spec, esignet.V1_0); err == nil {
+		t.Fatal("v1.0 has no clientNameLangMap; the spec must be refused, not silently trimmed")
+	}
+}
+
+func TestFingerprintChangesWithEveryRegisteredField(t *testing.T) {
+	base := esignet.ClientDetail{ClientID: "c", ClientName: "n", LogoURI: "https://l", RedirectURIs: []string{"https://r"},
+		UserClaims: []string{"name"}, AuthContextRefs: []string{"a"}, Status: esignet.StatusActive}
+	fp := fingerprint(base, "kid")
+	mutations := map[string]func(*esignet.ClientDetail){
+		"name":   func(d *esignet.ClientDetail) { d.ClientName = "m" },
+		"claims": func(d *esignet.ClientDetail) { d.UserClaims = []string{"name", "email"} },
+		"status": func(d *esignet.ClientDetail) { d.Status = esignet.StatusInactive },
+		"config": func(d *esignet.ClientDetail) { d.AdditionalConfig = []byte(`{"require_pkce":true}`) },
+	}
+	for name, m := range mutations {
+		d := base
+		m(&d)
+		if fingerprint(d, "kid") == fp {
+			t.Errorf("%s change does not change the fingerprint", name)
+		}
+	}
+	if fingerprint(base, "other-kid") == fp {
+		t.Error("key change does not change the fingerprint")
+	}
+	withKey := base
+	withKey.PublicKey = []byte(`{"kty":"RSA"}`)
+	if fingerprint(withKey, "kid") != fp {
+		t.Error("the public key bytes must not matter, only its kid")
+	}
+}
