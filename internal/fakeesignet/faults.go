@@ -1,0 +1,103 @@
+package fakeesignet
+
+import (
+	"net"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// Fault makes matching requests misbehave; it is checked before routing.
+type Fault struct {
+	Method     string        // match this method; "" = any
+	PathPrefix string        // match paths with this prefix; "" = any
+	Status     int           // answer with this status (and Body) instead of handling
+	Body       string        // optional body sent with Status
+	Delay      time.Duration // sleep before handling (cut short if the client goes away)
+	Reset      bool          // close the connection without any response
+	Times      int           // requests it applies to; 0 = until ClearFaults
+}
+
+// InjectFault adds a fault; faults are tried in the order added.
+func (s *Server) InjectFault(f Fault) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults = append(s.faults, &f)
+}
+
+// ClearFaults removes every fault.
+func (s *Server) ClearFaults() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults = nil
+}
+
+// takeFault returns a copy of the first fault matching r, consuming one use.
+func (s *Server) takeFault(r *http.Request) (Fault, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i, f := range s.faults {
+		if (f.Method != "" && !strings.EqualFold(f.Method, r.Method)) || !strings.HasPrefix(r.URL.Path, f.PathPrefix) {
+			continue
+		}
+		if f.Times > 0 {
+			f.Times--
+			if f.Times == 0 {
+				s.faults = append(s.faults[:i:i], s.faults[i+1:]...)
+			}
+		}
+		return *f, true
+	}
+	return Fault{}, false
+}
+
+// applyFault acts on a matching fault; true means the request is finished.
+func (s *Server) applyFault(w http.ResponseWriter, r *http.Request) bool {
+	f, ok := s.takeFault(r)
+	if !ok {
+		return false
+	}
+	if f.Delay > 0 {
+		t := time.NewTimer(f.Delay)
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+			return true
+		}
+	}
+	switch {
+	case f.Reset:
+		resetConnection(w)
+		return true
+	case f.Status != 0:
+		if f.Body != "" {
+			ct := "text/plain; charset=utf-8"
+			if b := strings.TrimSpace(f.Body); strings.HasPrefix(b, "{") || strings.HasPrefix(b, "[") {
+				ct = "application/json"
+			}
+			w.Header().Set("Content-Type", ct)
+		}
+		w.WriteHeader(f.Status)
+		_, _ = w.Write([]byte(f.Body))
+		return true
+	}
+	return false
+}
+
+// resetConnection closes the TCP connection with RST, or aborts the stream
+// where the connection cannot be taken over (HTTP/2).
+func resetConnection(w http.ResponseWriter) {
+	conn, _, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		panic(http.ErrAbortHandler)
+	}
+	raw := conn
+	if nc, ok := conn.(interface{ NetConn() net.Conn }); ok {
+		raw = nc.NetConn()
+	}
+	if tc, ok := raw.(*net.TCPConn); ok {
+		_ = tc.SetLinger(0)
+	}
+	_ = conn.Close()
+}
