@@ -93,6 +93,27 @@ func TestAdmissionRejectsInvalidRelyingParties(t *testing.T) {
 		{"bad deletion policy", func(r *v1.ESignetRelyingParty) { r.Spec.DeletionPolicy = "Delete" }, "spec.deletionPolicy"},
 		{"bad provider kind", func(r *v1.ESignetRelyingParty) { r.Spec.ProviderRef.Kind = "Issuer" }, "spec.providerRef.kind"},
 		{"bad secret name", func(r *v1.ESignetRelyingParty) { r.Spec.SecretName = "Not_A_Name" }, "spec.secretName"},
+		{"unknown output format", func(r *v1.ESignetRelyingParty) { r.Spec.Outputs = []v1.Output{{Format: "saml", Name: "x"}} }, "spec.outputs[0].format"},
+		{"template without text", func(r *v1.ESignetRelyingParty) { r.Spec.Outputs = []v1.Output{{Format: "template", Name: "x"}} }, "template outputs need template"},
+		{"odoo settings on iam", func(r *v1.ESignetRelyingParty) {
+			r.Spec.Outputs = []v1.Output{{Format: "iam", Name: "x", Odoo: &v1.OdooOutput{IDType: "NATIONAL ID"}}}
+		}, "odoo settings are only for format odoo"},
+		{"iam settings on odoo", func(r *v1.ESignetRelyingParty) {
+			r.Spec.Outputs = []v1.Output{{Format: "odoo", Name: "x", IAM: &v1.IAMOutput{Audiences: []string{"a"}}}}
+		}, "iam settings are only for format iam"},
+		{"envPrefix on odoo", func(r *v1.ESignetRelyingParty) {
+			r.Spec.Outputs = []v1.Output{{Format: "odoo", Name: "x", EnvPrefix: "A_"}}
+		}, "envPrefix is only for"},
+		{"templateKey on oidc", func(r *v1.ESignetRelyingParty) {
+			r.Spec.Outputs = []v1.Output{{Format: "oidc", Name: "x", TemplateKey: "k"}}
+		}, "only for format template"},
+		{"bad env prefix", func(r *v1.ESignetRelyingParty) {
+			r.Spec.Outputs = []v1.Output{{Format: "env", Name: "x", EnvPrefix: "SPAR-"}}
+		}, "spec.outputs[0].envPrefix"},
+		{"bad token map", func(r *v1.ESignetRelyingParty) { r.Spec.Consumer = &v1.ConsumerSettings{TokenMap: "sub user_id"} }, "spec.consumer.tokenMap"},
+		{"duplicate output names", func(r *v1.ESignetRelyingParty) {
+			r.Spec.Outputs = []v1.Output{{Format: "oidc", Name: "x"}, {Format: "odoo", Name: "x"}}
+		}, "spec.outputs[1]"},
 	}
 	for i, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -27,48 +27,89 @@ func renderInput(rp *v1.ESignetRelyingParty, conn *connection, want *desiredClie
 	if err != nil {
 		return render.Input{}, err
 	}
-	pemBytes, err := kp.PrivatePEM()
-	if err != nil {
-		return render.Input{}, err
-	}
-	jwk, err := kp.PrivateJWK()
-	if err != nil {
-		return render.Input{}, err
-	}
-	d := conn.discovery
 	in := render.Input{
-		ClientID: want.detail.ClientID,
-		Endpoints: render.Endpoints{DiscoveryURL: d.SourceURL, Issuer: d.Issuer, AuthorizationEndpoint: d.AuthorizationEndpoint,
-			TokenEndpoint: d.TokenEndpoint, UserinfoEndpoint: d.UserinfoEndpoint, JWKSURI: d.JWKSURI},
-		Scope:         "openid profile email",
-		ACRValues:     want.detail.AuthContextRefs,
-		RedirectURI:   redirect,
-		Algorithm:     string(kp.Algorithm),
-		KeyID:         kp.KeyID,
-		PrivateKeyPEM: pemBytes,
-		PrivateJWK:    jwk,
-		Name:          rp.Spec.ClientName,
-		Template:      out.Template,
+		ClientID:     want.detail.ClientID,
+		Endpoints:    endpointsForRender(conn),
+		RedirectURI:  redirect,
+		Algorithm:    string(kp.Algorithm),
+		KeyID:        kp.KeyID,
+		Name:         rp.Spec.ClientName,
+		EnvPrefix:    out.EnvPrefix,
+		Template:     out.Template,
+		TemplateKey:  out.TemplateKey,
+		Odoo:         render.OdooSettings{Enabled: true},
+		Scope:        render.DefaultScope,
+		ACRValues:    want.detail.AuthContextRefs,
+		TokenMap:     render.DefaultTokenMap,
+		EnablePKCE:   true,
+		VerifyAtHash: true,
+	}
+	if in.PrivateKeyPEM, err = kp.PrivatePEM(); err != nil {
+		return render.Input{}, err
+	}
+	if in.PrivateJWK, err = kp.PrivateJWK(); err != nil {
+		return render.Input{}, err
+	}
+	if in.PublicJWK, err = kp.PublicJWK(); err != nil {
+		return render.Input{}, err
 	}
 	for _, c := range want.detail.UserClaims {
 		in.Claims = append(in.Claims, render.Claim{Name: c, Essential: slices.Contains(defaultEssentialClaims, c)})
 	}
-	if c := rp.Spec.Consumer; c != nil {
-		if c.Scope != "" {
-			in.Scope = c.Scope
-		}
-		if len(c.ACRValues) > 0 {
-			in.ACRValues = c.ACRValues
-		}
-		if len(c.Claims) > 0 {
-			in.Claims = nil
-			for _, rc := range c.Claims {
-				in.Claims = append(in.Claims, render.Claim{Name: rc.Name, Essential: rc.Essential})
-			}
+	applyConsumerSettings(&in, rp.Spec.Consumer)
+	applyOutputSettings(&in, out)
+	return in, nil
+}
+
+func endpointsForRender(conn *connection) render.Endpoints {
+	d := conn.discovery
+	return render.Endpoints{DiscoveryURL: d.SourceURL, Issuer: d.Issuer, AuthorizationEndpoint: d.AuthorizationEndpoint,
+		TokenEndpoint: d.TokenEndpoint, UserinfoEndpoint: d.UserinfoEndpoint, JWKSURI: d.JWKSURI}
+}
+
+// applyConsumerSettings overrides OpenG2P's defaults with the spec's consumer settings.
+func applyConsumerSettings(in *render.Input, c *v1.ConsumerSettings) {
+	if c == nil {
+		return
+	}
+	if c.Scope != "" {
+		in.Scope = c.Scope
+	}
+	if len(c.ACRValues) > 0 {
+		in.ACRValues = c.ACRValues
+	}
+	if len(c.Claims) > 0 {
+		in.Claims = nil
+		for _, rc := range c.Claims {
+			in.Claims = append(in.Claims, render.Claim{Name: rc.Name, Essential: rc.Essential})
 		}
 	}
-	applyConsumerSettings(&in, out)
-	return in, nil
+	if c.TokenMap != "" {
+		in.TokenMap = c.TokenMap
+	}
+	if c.EnablePKCE != nil {
+		in.EnablePKCE = *c.EnablePKCE
+	}
+	if c.VerifyAtHash != nil {
+		in.VerifyAtHash = *c.VerifyAtHash
+	}
+}
+
+// applyOutputSettings passes the per-format settings of an output to its renderer.
+func applyOutputSettings(in *render.Input, out v1.Output) {
+	if out.ProviderName != "" {
+		in.Name = out.ProviderName
+	}
+	if o := out.Odoo; o != nil {
+		if o.Enabled != nil {
+			in.Odoo.Enabled = *o.Enabled
+		}
+		in.Odoo.IDType = o.IDType
+		in.Odoo.SelfServicePortal = o.SelfServicePortal
+	}
+	if o := out.IAM; o != nil {
+		in.IAM = render.IAMSettings{Audiences: o.Audiences, DefaultRedirectURI: o.DefaultRedirectURI}
+	}
 }
 
 // consumerRedirect picks the redirect URI a consumer uses and checks eSignet would accept it.
@@ -131,11 +172,4 @@ func matchSegment(p, s string) bool {
 		return matchSegment(p[1:], s[1:])
 	}
 	return false
-}
-
-// applyConsumerSettings passes the per-format settings of an output to its renderer.
-func applyConsumerSettings(in *render.Input, out v1.Output) {
-	if out.EnvPrefix != "" {
-		in.Env = &render.EnvSettings{Prefix: out.EnvPrefix}
-	}
 }

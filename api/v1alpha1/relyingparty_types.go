@@ -155,6 +155,18 @@ type ConsumerSettings struct {
 	// +optional
 	// +kubebuilder:validation:MaxItems=30
 	ACRValues []string `json:"acrValues,omitempty"`
+	// TokenMap maps userinfo claims to the consumer's user fields as space-separated from:to
+	// pairs (Odoo's token_map). Default: OpenG2P's mapping without groups, which eSignet lacks.
+	// +optional
+	// +kubebuilder:validation:MaxLength=1024
+	// +kubebuilder:validation:Pattern=`^(\S+:\S+)( \S+:\S+)*$`
+	TokenMap string `json:"tokenMap,omitempty"`
+	// EnablePKCE tells consumers to send a PKCE S256 challenge (default true).
+	// +optional
+	EnablePKCE *bool `json:"enablePKCE,omitempty"`
+	// VerifyAtHash tells consumers to check the ID token's at_hash (default true).
+	// +optional
+	VerifyAtHash *bool `json:"verifyAtHash,omitempty"`
 }
 
 // RequestedClaim is one claim of the claims request.
@@ -168,7 +180,10 @@ type RequestedClaim struct {
 
 // Output is one rendered configuration.
 // +kubebuilder:validation:XValidation:rule="self.format != 'template' || has(self.template)",message="template outputs need template"
-// +kubebuilder:validation:XValidation:rule="self.format == 'template' || !has(self.template)",message="template is only for format template"
+// +kubebuilder:validation:XValidation:rule="self.format == 'template' || (!has(self.template) && !has(self.templateKey))",message="template and templateKey are only for format template"
+// +kubebuilder:validation:XValidation:rule="self.format == 'odoo' || !has(self.odoo)",message="odoo settings are only for format odoo"
+// +kubebuilder:validation:XValidation:rule="self.format == 'iam' || !has(self.iam)",message="iam settings are only for format iam"
+// +kubebuilder:validation:XValidation:rule="self.format in ['env', 'fastapi-auth'] || !has(self.envPrefix)",message="envPrefix is only for formats env and fastapi-auth"
 type Output struct {
 	// Format: oidc (generic), odoo (auth_oauth_provider), fastapi-auth (login_providers of
 	// openg2p-fastapi-auth), iam (gen-2 openg2p-iam-service), env (token validation variables),
@@ -192,6 +207,52 @@ type Output struct {
 	// +kubebuilder:validation:MaxLength=64
 	// +kubebuilder:validation:Pattern=`^[A-Za-z_][A-Za-z0-9_]*$`
 	EnvPrefix string `json:"envPrefix,omitempty"`
+	// ProviderName is the login provider's name in the consumer's database (Odoo name and
+	// button label, login_providers name, IAM provider_name). Default: spec.clientName.
+	// +optional
+	// +kubebuilder:validation:MaxLength=256
+	// +kubebuilder:validation:Pattern=`\S`
+	ProviderName string `json:"providerName,omitempty"`
+	// TemplateKey is the data key the template renders into (default "config").
+	// +optional
+	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:Pattern=`^[-._a-zA-Z0-9]+$`
+	TemplateKey string `json:"templateKey,omitempty"`
+	// Odoo settings for format odoo.
+	// +optional
+	Odoo *OdooOutput `json:"odoo,omitempty"`
+	// IAM settings for format iam.
+	// +optional
+	IAM *IAMOutput `json:"iam,omitempty"`
+}
+
+// OdooOutput tunes the auth_oauth_provider record.
+type OdooOutput struct {
+	// Enabled shows the provider as a login button (Odoo's "Allowed"; default true). Set false for
+	// a provider used only for ID authentication (g2p_auth_id_oidc).
+	// +optional
+	Enabled *bool `json:"enabled,omitempty"`
+	// IDType names the g2p.id.type whose IDs this provider authenticates (g2p_auth_id_oidc), e.g.
+	// "NATIONAL ID". The SQL looks the type up by name.
+	// +optional
+	// +kubebuilder:validation:MaxLength=256
+	IDType string `json:"idType,omitempty"`
+	// SelfServicePortal marks the provider for the beneficiary portal (g2p_portal_auth:
+	// g2p_self_service_allowed) with the output's redirect URI as g2p_portal_oauth_callback_url.
+	// +optional
+	SelfServicePortal bool `json:"selfServicePortal,omitempty"`
+}
+
+// IAMOutput tunes the openg2p-iam-service login_providers row.
+type IAMOutput struct {
+	// Audiences accepted in tokens (default: the client id).
+	// +optional
+	// +kubebuilder:validation:MaxItems=10
+	Audiences []string `json:"audiences,omitempty"`
+	// DefaultRedirectURI is where the IAM service sends the browser after login (its UI).
+	// +optional
+	// +kubebuilder:validation:MaxLength=1024
+	DefaultRedirectURI string `json:"defaultRedirectURI,omitempty"`
 }
 
 // ProviderReference names a provider.

@@ -135,7 +135,7 @@ func (c *Client) FetchJWKS(ctx context.Context, rawURL string) (*jose.JSONWebKey
 // A non-200 or non-JSON answer is an *APIError.
 func (c *Client) getJSON(ctx context.Context, op, rawURL string) ([]byte, error) {
 	u, err := url.Parse(rawURL)
-	if err != nil || u.Host == "" || (u.Scheme != "https" && !(u.Scheme == "http" && c.allowHTTP())) {
+	if err != nil || u.Host == "" || (u.Scheme != "https" && (u.Scheme != "http" || !c.allowHTTP())) {
 		return nil, &InputError{Op: op, Field: "URL", Reason: fmt.Sprintf("%q is not an allowed absolute URL", rawURL)}
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)

@@ -237,3 +237,43 @@ func TestKindString(t *testing.T) {
 		}
 	}
 }
+
+// Every error code of API.md §3, as eSignet sends it in a 200's errors array,
+// gets the kind the controller acts on.
+func TestEveryAPICodeClassified(t *testing.T) {
+	tests := []struct {
+		code, msg string
+		want      Kind
+	}{
+		{CodeInvalidRequest, "request.clientId: invalid_request", KindTerminal},
+		{CodeInvalidRequest, "requestTime: invalid_request", KindTransient},
+		{CodeInvalidClientID, "invalid_client_id", KindTerminal},
+		{CodeDuplicateClientID, "duplicate_client_id", KindConflict},
+		{CodeInvalidClientName, "request.clientName: invalid_client_name", KindTerminal},
+		{CodeInvalidLanguageCode, "request.clientNameLangMap: invalid_language_code", KindTerminal},
+		{CodeInvalidClientNameValue, "request.clientNameLangMap: invalid_client_name_value", KindTerminal},
+		{CodeInvalidClientNameLength, "invalid_client_name_length", KindTerminal},
+		{CodeInvalidPublicKey, "request.publicKey: invalid_public_key", KindTerminal},
+		{CodeDuplicatePublicKey, "duplicate_public_key", KindConflict},
+		{CodeInvalidRPID, "request.relyingPartyId: invalid_rp_id", KindTerminal},
+		{CodeInvalidClaim, "request.userClaims[0]: invalid_claim", KindTerminal},
+		{CodeInvalidACR, "request.authContextRefs[0]: invalid_acr", KindTerminal},
+		{CodeInvalidURI, "request.logoUri: invalid_uri", KindTerminal},
+		{CodeInvalidRedirectURI, "request.redirectUris[0]: invalid_redirect_uri", KindTerminal},
+		{CodeUnsupportedGrantType, "request.grantTypes[0]: unsupported_grant_type", KindTerminal},
+		{CodeInvalidGrantType, "request.grantTypes[0]: invalid_grant_type", KindTerminal},
+		{CodeInvalidClientAuth, "request.clientAuthMethods[0]: invalid_client_auth", KindTerminal},
+		{CodeInvalidStatus, "request.status: invalid_status", KindTerminal},
+		{CodeInvalidAdditionalConfig, "request.additionalConfig: invalid_additional_config", KindTerminal},
+		{CodeUnknownError, "JSON parse error: Unrecognized field \"foo\"", KindTerminal},
+	}
+	for _, tt := range tests {
+		err := &APIError{Op: "create", HTTPStatus: 200, Errors: []ErrorItem{{Code: tt.code, Message: tt.msg}}}
+		if got := KindOf(fmt.Errorf("reconcile: %w", err)); got != tt.want {
+			t.Errorf("%s (%q): KindOf = %v, want %v", tt.code, tt.msg, got, tt.want)
+		}
+		if !HasCode(err, tt.code) {
+			t.Errorf("%s: HasCode = false", tt.code)
+		}
+	}
+}

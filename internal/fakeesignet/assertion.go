@@ -108,9 +108,13 @@ func (s *Server) checkAssertionClaims(c map[string]any, clientID string, auds []
 }
 
 // checkLegacyAssertionClaims is ≤ v1.6's DefaultJWTClaimsVerifier: required
-// sub, aud, exp, iss, iat, jti; aud exactly [audience]; leeway 0 s or 5 s.
+// sub, aud, exp, iss, iat (and jti from v1.6); aud exactly [audience]; leeway 0 s or 5 s.
 func (s *Server) checkLegacyAssertionClaims(c map[string]any, clientID, audience string) error {
-	for _, name := range []string{"sub", "aud", "exp", "iss", "iat", "jti"} {
+	required := []string{"sub", "aud", "exp", "iss", "iat"}
+	if s.gen.assertionRequiresJTI() {
+		required = append(required, "jti")
+	}
+	for _, name := range required {
 		if c[name] == nil {
 			return errAssertion
 		}

@@ -111,6 +111,10 @@ func (g generation) assertionSkewSeconds() int64 {
 
 func (g generation) defaultJTIUnique() bool { return g.atLeast(7) }
 
+// assertionRequiresJTI: TokenServiceImpl lists jti among the required client-assertion claims
+// from v1.6.0; v1.0 to v1.5 accept assertions without one, as OpenG2P's apps send them.
+func (g generation) assertionRequiresJTI() bool { return g.atLeast(6) }
+
 // issuerOnServicePath: ≤ v1.7 deployments set issuer-id to domain + servlet path.
 func (g generation) issuerOnServicePath() bool { return !g.atLeast(8) }
 

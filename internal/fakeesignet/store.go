@@ -54,7 +54,6 @@ func (e *clientEntry) clone() *clientEntry {
 	return &c
 }
 
-
 // nameMap parses the name column as getClientDetails does: JSON map, else
 // {"@none": name}.
 func (e *clientEntry) nameMap() (map[string]string, bool) {

@@ -22,16 +22,16 @@ func renderOIDC(in Input) (Document, error) {
 		"acr_values":                 strings.Join(in.ACRValues, " "),
 		"redirect_uri":               in.RedirectURI,
 		"client_assertion_type":      ClientAssertionType,
-		"token_endpoint_auth_method": "private_key_jwt",
+		"token_endpoint_auth_method": TokenEndpointAuthMethod,
 		"token_endpoint_auth_alg":    in.Algorithm,
-		"code_challenge_method":      "S256",
+		"code_challenge_method":      CodeChallengeMethod,
 		"kid":                        in.KeyID,
 	}
-	doc, err := json.MarshalIndent(fields, "", "  ") // sorted keys: stable bytes
+	doc, err := marshal(fields, true) // sorted keys: stable bytes
 	if err != nil {
 		return Document{}, fmt.Errorf("encoding oidc.json: %w", err)
 	}
-	data := map[string][]byte{"oidc.json": append(doc, '\n'), "private.pem": in.PrivateKeyPEM, "private.jwk.json": in.PrivateJWK}
+	data := map[string][]byte{"oidc.json": doc, "private.pem": in.PrivateKeyPEM, "private.jwk.json": in.PrivateJWK}
 	for k, v := range fields {
 		data[k] = []byte(v)
 	}
@@ -41,10 +41,7 @@ func renderOIDC(in Input) (Document, error) {
 // renderEnv gives the token-validation variables of openg2p-fastapi-auth apps: issuers and
 // JWKS URLs as JSON lists paired by index. Nothing secret, so a ConfigMap may hold it.
 func renderEnv(in Input) (Document, error) {
-	prefix := ""
-	if in.Env != nil {
-		prefix = in.Env.Prefix
-	}
+	prefix := in.EnvPrefix
 	issuers, _ := json.Marshal([]string{in.Endpoints.Issuer})
 	jwks, _ := json.Marshal([]string{in.Endpoints.JWKSURI})
 	return Document{Secret: false, Data: map[string][]byte{

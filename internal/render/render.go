@@ -4,9 +4,14 @@
 package render
 
 import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
+	"strings"
 )
 
 // Format names one output shape.
@@ -14,8 +19,12 @@ type Format string
 
 // Formats the operator renders.
 const (
-	FormatOIDC Format = "oidc"
-	FormatEnv  Format = "env"
+	FormatOIDC        Format = "oidc"
+	FormatOdoo        Format = "odoo"
+	FormatFastAPIAuth Format = "fastapi-auth"
+	FormatIAM         Format = "iam"
+	FormatEnv         Format = "env"
+	FormatTemplate    Format = "template"
 )
 
 // Endpoints are read from eSignet's discovery document, never typed by hand.
@@ -29,27 +38,42 @@ type Claim struct {
 	Essential bool
 }
 
-// EnvSettings configures the env format.
-type EnvSettings struct {
-	// Prefix of the variable names, e.g. SPAR_SELFSERVICE_.
-	Prefix string
+// OdooSettings tune the auth_oauth_provider record.
+type OdooSettings struct {
+	Enabled           bool
+	IDType            string
+	SelfServicePortal bool
+}
+
+// IAMSettings tune the openg2p-iam-service row.
+type IAMSettings struct {
+	Audiences          []string
+	DefaultRedirectURI string
 }
 
 // Input is everything a renderer may use.
 type Input struct {
-	ClientID      string
-	Endpoints     Endpoints
-	Scope         string
-	Claims        []Claim
-	ACRValues     []string
-	RedirectURI   string
+	ClientID     string
+	Endpoints    Endpoints
+	Scope        string
+	Claims       []Claim
+	ACRValues    []string
+	RedirectURI  string
+	TokenMap     string
+	EnablePKCE   bool
+	VerifyAtHash bool
+	// Name is the login provider's display name in the consumer.
+	Name          string
 	Algorithm     string
 	KeyID         string
 	PrivateKeyPEM []byte
 	PrivateJWK    []byte
-	Name          string
-	Env           *EnvSettings
+	PublicJWK     []byte
+	EnvPrefix     string
 	Template      string
+	TemplateKey   string
+	Odoo          OdooSettings
+	IAM           IAMSettings
 }
 
 // Document is a rendered output: data keys and whether it holds anything secret.
@@ -58,12 +82,30 @@ type Document struct {
 	Secret bool
 }
 
-// ClientAssertionType is the private_key_jwt assertion type eSignet requires.
-const ClientAssertionType = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+// Constants every private_key_jwt consumer of eSignet uses.
+const (
+	ClientAssertionType     = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+	TokenEndpointAuthMethod = "private_key_jwt"
+	CodeChallengeMethod     = "S256"
+	// DefaultScope is what every OpenG2P app requests.
+	DefaultScope = "openid profile email"
+	// DefaultTokenMap is Odoo's default mapping without groups:groups, which eSignet never sends.
+	DefaultTokenMap = "sub:user_id name:name email:email phone_number:phone birthdate:birthdate gender:gender address:address picture:picture"
+)
 
-var renderers = map[Format]func(Input) (Document, error){
-	FormatOIDC: renderOIDC,
-	FormatEnv:  renderEnv,
+type renderer struct {
+	render func(Input) (Document, error)
+	// needs lists the discovered endpoints the format cannot do without.
+	needs []string
+}
+
+var renderers = map[Format]renderer{
+	FormatOIDC:        {renderOIDC, []string{"issuer", "token_endpoint"}},
+	FormatOdoo:        {renderOdoo, []string{"authorization_endpoint", "token_endpoint", "userinfo_endpoint", "jwks_uri"}},
+	FormatFastAPIAuth: {renderFastAPIAuth, []string{"issuer", "authorization_endpoint", "token_endpoint", "userinfo_endpoint", "jwks_uri"}},
+	FormatIAM:         {renderIAM, []string{"issuer", "authorization_endpoint", "token_endpoint", "userinfo_endpoint", "jwks_uri"}},
+	FormatEnv:         {renderEnv, []string{"issuer", "jwks_uri"}},
+	FormatTemplate:    {renderTemplate, nil},
 }
 
 // Formats lists the formats this build renders, sorted.
@@ -82,18 +124,83 @@ func Render(f Format, in Input) (Document, error) {
 	if !ok {
 		return Document{}, fmt.Errorf("format %q is not rendered by this version (available: %v)", f, Formats())
 	}
-	if in.ClientID == "" || in.Endpoints.Issuer == "" || in.Endpoints.TokenEndpoint == "" {
-		return Document{}, fmt.Errorf("client id, issuer and token endpoint are required")
+	if in.ClientID == "" {
+		return Document{}, errors.New("client id is required")
 	}
-	return r(in)
+	if missing := in.Endpoints.missing(r.needs); len(missing) > 0 {
+		return Document{}, fmt.Errorf("eSignet's discovery document lacks %s, which format %s needs", strings.Join(missing, ", "), f)
+	}
+	return r.render(in)
+}
+
+func (e Endpoints) missing(names []string) []string {
+	have := map[string]string{"issuer": e.Issuer, "authorization_endpoint": e.AuthorizationEndpoint,
+		"token_endpoint": e.TokenEndpoint, "userinfo_endpoint": e.UserinfoEndpoint, "jwks_uri": e.JWKSURI}
+	var out []string
+	for _, n := range names {
+		if have[n] == "" {
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 // ClaimsRequest is the OIDC claims parameter: {"userinfo":{name:{"essential":bool}},"id_token":{}}.
 func ClaimsRequest(claims []Claim) string {
+	b, _ := json.Marshal(claimsObject(claims)) // maps of bools cannot fail
+	return string(b)
+}
+
+func claimsObject(claims []Claim) map[string]any {
 	userinfo := map[string]map[string]bool{}
 	for _, c := range claims {
 		userinfo[c.Name] = map[string]bool{"essential": c.Essential}
 	}
-	b, _ := json.Marshal(map[string]any{"userinfo": userinfo, "id_token": map[string]any{}}) // maps of bools cannot fail
-	return string(b)
+	return map[string]any{"userinfo": userinfo, "id_token": map[string]any{}}
+}
+
+// CodeVerifier is the static PKCE verifier consumers that keep one per provider (Odoo,
+// openg2p-fastapi-auth) need. It is derived from the private key and client id rather than
+// drawn at random, so re-rendering gives the same bytes; it changes when the key does. HMAC
+// keeps the key itself unrecoverable from it. 32 bytes give the 43 characters RFC 7636 asks for.
+func CodeVerifier(in Input) string {
+	m := hmac.New(sha256.New, in.PrivateKeyPEM)
+	m.Write([]byte("esignet-operator/pkce-code-verifier/v1\x00" + in.ClientID))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+// extraAuthorizeParams are the query parameters OpenG2P consumers add to the authorize request.
+// claims is a JSON string, since the consumers URL-encode each value as it stands.
+func extraAuthorizeParams(in Input) map[string]string {
+	p := map[string]string{"claims": ClaimsRequest(in.Claims)}
+	if len(in.ACRValues) > 0 {
+		p["acr_values"] = strings.Join(in.ACRValues, " ")
+	}
+	return p
+}
+
+// marshal is json.Marshal with sorted keys (maps) and no HTML escaping, so URLs stay readable.
+func marshal(v any, indent bool) ([]byte, error) {
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if indent {
+		enc.SetIndent("", "  ")
+	}
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	out := []byte(b.String())
+	if !indent {
+		out = out[:len(out)-1] // Encode appends a newline
+	}
+	return out, nil
+}
+
+func privateJWKObject(in Input) (map[string]any, error) {
+	var jwk map[string]any
+	if err := json.Unmarshal(in.PrivateJWK, &jwk); err != nil {
+		return nil, errors.New("private JWK is not a JSON object") // never echo key bytes
+	}
+	return jwk, nil
 }

@@ -1,0 +1,89 @@
+package render
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// column is one column of a generated upsert: its SQL expression, and whether it is written only
+// when the row is first inserted (creation timestamps, defaults a person may later change).
+type column struct {
+	name, expr string
+	insertOnly bool
+}
+
+// sqlString quotes s as a PostgreSQL string literal. With standard_conforming_strings on (the
+// default since 9.1) only the single quote needs doubling; NUL cannot be stored at all.
+func sqlString(s string) (string, error) {
+	if strings.ContainsRune(s, 0) {
+		return "", errors.New("value contains a NUL character, which PostgreSQL text cannot hold")
+	}
+	return "'" + strings.ReplaceAll(s, "'", "''") + "'", nil
+}
+
+// sqlLiterals quotes every value, failing on the first that cannot be quoted.
+type sqlLiterals struct{ err error }
+
+func (q *sqlLiterals) str(s string) string {
+	lit, err := sqlString(s)
+	if err != nil && q.err == nil {
+		q.err = err
+	}
+	return lit
+}
+
+func (q *sqlLiterals) nullable(s string) string {
+	if s == "" {
+		return "NULL"
+	}
+	return q.str(s)
+}
+
+func sqlBool(b bool) string {
+	if b {
+		return "true"
+	}
+	return "false"
+}
+
+// upsertSQL is an idempotent update-or-insert keyed by keyExpr = keyValue. The consumers' tables
+// have no unique constraint on the key (Odoo's has none on client_id), so ON CONFLICT is not
+// available; a table lock makes the UPDATE-then-INSERT pair safe against a concurrent run.
+// pre statements (checks) run inside the transaction first, post statements (links) last.
+func upsertSQL(header, table, keyExpr, keyValue string, cols []column, pre, post []string) string {
+	var b strings.Builder
+	for _, l := range strings.Split(header, "\n") {
+		b.WriteString("-- " + l + "\n")
+	}
+	b.WriteString("BEGIN;\n")
+	fmt.Fprintf(&b, "LOCK TABLE %s IN SHARE ROW EXCLUSIVE MODE;\n", table)
+	for _, p := range pre {
+		b.WriteString(p + "\n")
+	}
+	fmt.Fprintf(&b, "UPDATE %s SET\n", table)
+	first := true
+	for _, c := range cols {
+		if c.insertOnly {
+			continue
+		}
+		if !first {
+			b.WriteString(",\n")
+		}
+		first = false
+		fmt.Fprintf(&b, "  %s = %s", c.name, c.expr)
+	}
+	fmt.Fprintf(&b, "\nWHERE %s = %s;\n", keyExpr, keyValue)
+	names := make([]string, len(cols))
+	exprs := make([]string, len(cols))
+	for i, c := range cols {
+		names[i], exprs[i] = c.name, c.expr
+	}
+	fmt.Fprintf(&b, "INSERT INTO %s (\n  %s\n)\nSELECT\n  %s\nWHERE NOT EXISTS (SELECT 1 FROM %s WHERE %s = %s);\n",
+		table, strings.Join(names, ",\n  "), strings.Join(exprs, ",\n  "), table, keyExpr, keyValue)
+	for _, p := range post {
+		b.WriteString(p + "\n")
+	}
+	b.WriteString("COMMIT;\n")
+	return b.String()
+}
