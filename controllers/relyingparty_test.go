@@ -130,9 +130,10 @@ func TestUpdateEachMutableField(t *testing.T) {
 // An unchanged resource costs no eSignet call and no Kubernetes write.
 func TestResyncOfUnchangedResourceIsQuiet(t *testing.T) {
 	f := newFixture(t, fakeesignet.Options{})
-	f.newRP("quiet")
+	f.newRP("quiet", func(r *v1.ESignetRelyingParty) { r.Spec.Outputs = allOutputs("quiet") })
 	rp := f.waitReady("quiet")
-	key, out := f.secret("quiet-esignet-client"), f.secret("quiet-oidc")
+	key, out, odoo := f.secret("quiet-esignet-client"), f.secret("quiet-oidc"), f.secret("quiet-odoo")
+	fastapi, iam, tmpl := f.secret("quiet-fastapi"), f.secret("quiet-iam"), f.secret("quiet-tmpl")
 	f.fake.ResetCounters()
 	before := reconciles(t)
 	// An annotation change triggers a reconcile without changing the desired state.
@@ -152,7 +153,9 @@ func TestResyncOfUnchangedResourceIsQuiet(t *testing.T) {
 	}
 	after := f.get("quiet")
 	if after.Status.Conditions[0].LastTransitionTime != rp.Status.Conditions[0].LastTransitionTime ||
-		f.secret("quiet-esignet-client").ResourceVersion != key.ResourceVersion || f.secret("quiet-oidc").ResourceVersion != out.ResourceVersion {
+		f.secret("quiet-esignet-client").ResourceVersion != key.ResourceVersion || f.secret("quiet-oidc").ResourceVersion != out.ResourceVersion ||
+		f.secret("quiet-odoo").ResourceVersion != odoo.ResourceVersion || f.secret("quiet-fastapi").ResourceVersion != fastapi.ResourceVersion ||
+		f.secret("quiet-iam").ResourceVersion != iam.ResourceVersion || f.secret("quiet-tmpl").ResourceVersion != tmpl.ResourceVersion {
 		t.Fatal("a no-op reconcile wrote status or Secrets")
 	}
 	if !slices.Equal(statusJSON(t, after), statusJSON(t, rp)) {

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -218,6 +219,42 @@ func assertNoKeyMaterial(t *testing.T, msg string, data map[string][]byte) {
 			if chunk := v[i : i+24]; strings.Contains(msg, chunk) && strings.TrimSpace(chunk) != "" && !strings.Contains(chunk, "-----") {
 				t.Fatalf("error %q quotes %s", msg, name)
 			}
+		}
+	}
+}
+
+// BenchmarkGenerate is the cost of a relying party's first reconcile: RSA generation dominates.
+func BenchmarkGenerate(b *testing.B) {
+	for _, c := range []struct {
+		alg  Algorithm
+		bits int
+	}{{RS256, 2048}, {RS256, 3072}, {RS256, 4096}, {ES256, 0}} {
+		b.Run(fmt.Sprintf("%s-%d", c.alg, c.bits), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := Generate(c.alg, c.bits); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkFromSecretData is the cost of every later reconcile: parse and cross-check the
+// encodings stored in the Secret.
+func BenchmarkFromSecretData(b *testing.B) {
+	kp, err := Generate(RS256, 2048)
+	if err != nil {
+		b.Fatal(err)
+	}
+	data, err := kp.SecretData("bench-client")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := FromSecretData(data); err != nil {
+			b.Fatal(err)
 		}
 	}
 }

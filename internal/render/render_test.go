@@ -370,3 +370,19 @@ func mustJSON(t *testing.T, b []byte, v any) {
 		t.Fatalf("invalid JSON: %v\n%s", err, b)
 	}
 }
+
+// BenchmarkRender measures one output per format, as each reconcile that renders pays it.
+func BenchmarkRender(b *testing.B) {
+	in := testInput(b)
+	in.Template = goldenTemplate
+	for _, f := range Formats() {
+		b.Run(string(f), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := Render(f, in); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
