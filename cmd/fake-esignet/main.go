@@ -120,7 +120,9 @@ func parseClient(v string) (fakeesignet.ManagementClient, error) {
 	if i := strings.LastIndexByte(rest, ':'); i >= 0 {
 		mc.Secret = rest[:i]
 		mc.Scopes = nil
-		listFlag(&mc.Scopes)(rest[i+1:])
+		if err := listFlag(&mc.Scopes)(rest[i+1:]); err != nil {
+			return fakeesignet.ManagementClient{}, err
+		}
 	}
 	return mc, nil
 }

@@ -58,11 +58,6 @@ func (s *Server) writeEnvelope(w http.ResponseWriter, resp *clientResponse, errs
 	})
 }
 
-// writeServiceError: an EsignetException, whose errorMessage equals the code.
-func (s *Server) writeServiceError(w http.ResponseWriter, code string) {
-	s.writeEnvelope(w, nil, []apiError{{ErrorCode: code, ErrorMessage: code}})
-}
-
 // writeUnknown: any other exception, reported as unknown_error + its text.
 func (s *Server) writeUnknown(w http.ResponseWriter, msg string) {
 	s.writeEnvelope(w, nil, []apiError{{ErrorCode: "unknown_error", ErrorMessage: msg}})

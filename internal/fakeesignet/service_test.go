@@ -1,7 +1,6 @@
 package fakeesignet
 
 import (
-	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
@@ -51,7 +50,7 @@ func TestDuplicateIDAndCheckOrder(t *testing.T) {
 
 	rec, _ := c.s.Client("dup")
 	reuse := createBody(t, "other")
-	reuse["publicKey"] = json.RawMessage(rec.PublicKey)
+	reuse["publicKey"] = rec.PublicKey
 	wantError(t, c.create(epClient, reuse), "duplicate_public_key", "") // INACTIVE keys still count
 }
 

@@ -18,6 +18,7 @@ var ianaTLDs = func() map[string]bool {
 // localTLDs are accepted because the validator is built with ALLOW_LOCAL_URLS.
 var localTLDs = map[string]bool{"localhost": true, "localdomain": true}
 
+//nolint:misspell // IANA top-level domains, not English words.
 const tldList = "" +
 	"aaa aarp abarth abb abbott abbvie abc able abogado abudhabi ac academy accenture accountant " +
 	"accountants aco actor ad ads adult ae aeg aero aetna af afl africa ag agakhan agency ai aig " +
