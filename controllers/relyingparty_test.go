@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -206,5 +207,33 @@ func TestTokenRefreshedAfterRevocation(t *testing.T) {
 	f.waitReady("tok")
 	if got := f.fake.Counters()["POST /realms/mosip/protocol/openid-connect/token"] - tokens; got != 1 {
 		t.Fatalf("%d token requests after revocation, want 1", got)
+	}
+}
+
+// A management token is used until shortly before it expires, then replaced before the call:
+// an expired token never reaches eSignet (no 401 and retry, so exactly one PUT). eSignet's
+// resource server tolerates 60 s of clock skew, so the fake's clock runs 61 s ahead once the
+// first token is cached, making a token past its lifetime a rejected one.
+func TestTokenReplacedBeforeExpiry(t *testing.T) {
+	var ahead atomic.Int64
+	f := newFixture(t, fakeesignet.Options{ManagementTokenTTL: 4 * time.Second,
+		Now: func() time.Time { return time.Now().Add(time.Duration(ahead.Load())) }})
+	f.newRP("exp")
+	f.waitReady("exp")
+	ahead.Store(int64(61 * time.Second))
+	time.Sleep(4500 * time.Millisecond) // past the token's lifetime
+	f.fake.ResetCounters()
+	f.update("exp", func(r *v1.ESignetRelyingParty) { r.Spec.ClientName = "After expiry" })
+	f.eventually("update with a fresh token", func() (bool, string) {
+		c, _ := f.fake.Client(f.ns + "-exp")
+		return c.ClientName == "After expiry", c.ClientName
+	})
+	f.waitReady("exp")
+	counts := f.fake.Counters()
+	if counts["POST /realms/mosip/protocol/openid-connect/token"] < 1 {
+		t.Errorf("no new token was requested after expiry: %v", counts)
+	}
+	if puts := counts["PUT /v1/esignet/client-mgmt/client/{id}"]; puts != 1 {
+		t.Errorf("%d PUTs, want 1: an expired token was sent first (%v)", puts, counts)
 	}
 }
