@@ -21,7 +21,7 @@ import (
 
 // fixture is one test's world: a namespace, a fake eSignet and a provider pointing at it.
 type fixture struct {
-	t    *testing.T
+	t    testing.TB
 	ctx  context.Context
 	ns   string
 	fake *fakeesignet.Server
@@ -33,7 +33,7 @@ const (
 	testLogo     = "https://openg2p.org/logo.png"
 )
 
-func newFixture(t *testing.T, opts fakeesignet.Options, mutate ...func(*v1.ESignetProviderSpec)) *fixture {
+func newFixture(t testing.TB, opts fakeesignet.Options, mutate ...func(*v1.ESignetProviderSpec)) *fixture {
 	t.Helper()
 	f := &fixture{t: t, ctx: context.Background(), ns: newNamespace(t)}
 	secret := "mgmt-secret-" + f.ns
@@ -163,7 +163,7 @@ func (f *fixture) update(name string, mutate func(*v1.ESignetRelyingParty)) {
 }
 
 // reconciles counts successful relying-party reconciles from controller-runtime's metrics.
-func reconciles(t *testing.T) float64 {
+func reconciles(t testing.TB) float64 {
 	t.Helper()
 	mfs, err := metrics.Registry.Gather()
 	if err != nil {

@@ -66,6 +66,9 @@ func (r *RelyingPartyReconciler) Reconcile(ctx context.Context, req ctrl.Request
 	if err := r.ensureFinalizer(ctx, rp); err != nil {
 		return ctrl.Result{}, err
 	}
+	if err := r.restoreRegistrationRecord(ctx, rp); err != nil {
+		return ctrl.Result{}, err
+	}
 	step := r.reconcileSteps(ctx, rp)
 	return r.finish(ctx, rp, before, step)
 }
@@ -126,6 +129,22 @@ func (r *RelyingPartyReconciler) ensureFinalizer(ctx context.Context, rp *v1.ESi
 	controllerutil.AddFinalizer(rp, v1.Finalizer)
 	if err := r.Update(ctx, rp); err != nil {
 		return fmt.Errorf("adding finalizer: %w", err)
+	}
+	return nil
+}
+
+// restoreRegistrationRecord puts the registration annotations back from status when something
+// removed them all (a GitOps tool replacing the object, a person tidying up), so a registered
+// client is not mistaken for a new one and reported as a client-id conflict.
+func (r *RelyingPartyReconciler) restoreRegistrationRecord(ctx context.Context, rp *v1.ESignetRelyingParty) error {
+	a, s := rp.Annotations, rp.Status
+	if s.RegisteredKeyID == "" || s.ClientID == "" || a[annotationRegisteredKeyID] != "" ||
+		a[v1.AnnotationCreateSucceeded] != "" || a[v1.AnnotationCreatePending] != "" {
+		return nil
+	}
+	if err := r.annotate(ctx, rp, map[string]string{v1.AnnotationCreateSucceeded: "restored-from-status",
+		annotationClientID: s.ClientID, annotationRegisteredKeyID: s.RegisteredKeyID}); err != nil {
+		return fmt.Errorf("restoring registration annotations: %w", err)
 	}
 	return nil
 }

@@ -22,7 +22,8 @@ func (r *RelyingPartyReconciler) finalize(ctx context.Context, rp *v1.ESignetRel
 	if !controllerutil.ContainsFinalizer(rp, v1.Finalizer) {
 		return ctrl.Result{}, nil
 	}
-	mayExist := rp.Annotations[v1.AnnotationCreateSucceeded] != "" || rp.Annotations[v1.AnnotationCreatePending] != ""
+	mayExist := rp.Annotations[v1.AnnotationCreateSucceeded] != "" || rp.Annotations[v1.AnnotationCreatePending] != "" ||
+		rp.Status.RegisteredKeyID != ""
 	switch {
 	case rp.Spec.DeletionPolicy == v1.DeletionPolicyRetain:
 		if err := r.releaseSecrets(ctx, rp); err != nil {

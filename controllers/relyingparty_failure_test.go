@@ -2,6 +2,8 @@ package controllers
 
 import (
 	"context"
+	"fmt"
+	"maps"
 	"strings"
 	"testing"
 	"time"
@@ -266,5 +268,39 @@ func (f *fixture) waitGone(name string) {
 	f.eventually(name+" deleted", func() (bool, string) {
 		err := k8sClient.Get(f.ctx, client.ObjectKey{Namespace: f.ns, Name: name}, &v1.ESignetRelyingParty{})
 		return apierrors.IsNotFound(err), "still present"
+	})
+}
+
+// A GitOps tool replacing the object (or a person) may drop the operator's annotations. The
+// status still says the client is registered: nothing is sent to eSignet, the record is put
+// back, and deletion still deactivates the client.
+func TestLostAnnotationsAreRestoredFromStatus(t *testing.T) {
+	f := newFixture(t, fakeesignet.Options{})
+	f.newRP("wiped")
+	rp := f.waitReady("wiped")
+	want := maps.Clone(rp.Annotations)
+	f.fake.ResetCounters()
+	f.update("wiped", func(r *v1.ESignetRelyingParty) { r.Annotations = map[string]string{"argocd.argoproj.io/sync-options": "Replace=true"} })
+	f.eventually("annotations restored", func() (bool, string) {
+		a := f.get("wiped").Annotations
+		return a[annotationRegisteredKeyID] == want[annotationRegisteredKeyID] && a[annotationClientID] == want[annotationClientID] &&
+			a[v1.AnnotationCreateSucceeded] != "", fmt.Sprint(a)
+	})
+	rp = f.waitReady("wiped")
+	if n := f.fake.ClientMgmtCalls(); n != 0 {
+		t.Fatalf("%d eSignet calls after the annotations were dropped (%v)", n, f.fake.Counters())
+	}
+	if c := f.condition(rp, v1.ConditionRegistered); c.Reason != v1.ReasonRegistered {
+		t.Fatalf("Registered = %s/%s: %s", c.Status, c.Reason, c.Message)
+	}
+
+	// Dropped again, then deleted before any reconcile could restore them: still deactivated.
+	f.update("wiped", func(r *v1.ESignetRelyingParty) { r.Annotations = nil })
+	if err := k8sClient.Delete(f.ctx, rp); err != nil {
+		t.Fatal(err)
+	}
+	f.eventually("client deactivated", func() (bool, string) {
+		c, ok := f.fake.Client(rp.Status.ClientID)
+		return ok && c.Status == "INACTIVE", c.Status
 	})
 }

@@ -99,7 +99,7 @@ func zapLevel() zapcore.Level {
 
 // newNamespace creates a namespace for one test; envtest runs no namespace controller, so it is
 // never deleted, which keeps tests independent anyway.
-func newNamespace(t *testing.T) string {
+func newNamespace(t testing.TB) string {
 	t.Helper()
 	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: "t-"}}
 	if err := k8sClient.Create(context.Background(), ns); err != nil {

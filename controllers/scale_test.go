@@ -1,0 +1,117 @@
+package controllers
+
+import (
+	"fmt"
+	"runtime"
+	"sync"
+	"testing"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	v1 "github.com/openg2p/esignet-operator/api/v1alpha1"
+	"github.com/openg2p/esignet-operator/internal/fakeesignet"
+)
+
+// BenchmarkScale is the scale check (hack/scale.sh N runs it with -benchtime Nx): b.N relying
+// parties with the four OpenG2P output formats are applied at once and reconciled to Ready by
+// the real manager against the fake eSignet; then every one is touched and the resync must cost
+// no eSignet call. Reported: relying parties per second to Ready, heap growth per relying party
+// (after GC, so mostly the manager's caches), eSignet calls per relying party, and the resync.
+func BenchmarkScale(b *testing.B) {
+	f := newFixture(b, fakeesignet.Options{})
+	n := b.N
+	names := make([]string, n)
+	for i := range names {
+		names[i] = fmt.Sprintf("rp-%04d", i)
+	}
+	heapBefore := heapInUse()
+	f.fake.ResetCounters()
+	b.ResetTimer()
+	start := time.Now()
+	parallel(names, func(name string) {
+		f.newRP(name, func(r *v1.ESignetRelyingParty) { r.Spec.Outputs = allOutputs(name)[:5] })
+	})
+	parallel(names, func(name string) { f.waitReadyLong(name) })
+	toReady := time.Since(start)
+	b.StopTimer()
+	calls := f.fake.ClientMgmtCalls()
+	heapAfter := heapInUse()
+
+	f.fake.ResetCounters()
+	before := reconciles(b)
+	resync := time.Now()
+	parallel(names, func(name string) {
+		f.update(name, func(r *v1.ESignetRelyingParty) {
+			if r.Annotations == nil {
+				r.Annotations = map[string]string{}
+			}
+			r.Annotations["example.org/touch"] = "1"
+		})
+	})
+	f.eventuallyLong("every relying party reconciled again", func() (bool, string) {
+		got := reconciles(b) - before
+		return got >= float64(n), fmt.Sprintf("%.0f of %d", got, n)
+	})
+	resyncTime := time.Since(resync)
+	if c := f.fake.ClientMgmtCalls(); c != 0 {
+		b.Fatalf("resync of %d unchanged relying parties made %d eSignet calls", n, c)
+	}
+	if calls != n {
+		b.Errorf("%d client-management calls for %d new relying parties, want one each", calls, n)
+	}
+	b.ReportMetric(float64(n)/toReady.Seconds(), "rp/s")
+	b.ReportMetric(float64(heapAfter-heapBefore)/float64(n)/1024, "heapKiB/rp")
+	b.ReportMetric(float64(calls)/float64(n), "esignet-calls/rp")
+	b.ReportMetric(resyncTime.Seconds()*1000/float64(n), "resync-ms/rp")
+}
+
+func heapInUse() int64 {
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return int64(m.HeapInuse)
+}
+
+func parallel(names []string, fn func(string)) {
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 8)
+	for _, name := range names {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			fn(name)
+		}()
+	}
+	wg.Wait()
+}
+
+// waitReadyLong is waitReady with a deadline that grows with the workload.
+func (f *fixture) waitReadyLong(name string) {
+	f.eventuallyLong(name+" Ready", func() (bool, string) {
+		rp := f.get(name)
+		for _, c := range rp.Status.Conditions {
+			if c.Type == v1.ConditionReady {
+				return c.Status == metav1.ConditionTrue && c.ObservedGeneration == rp.Generation, c.Reason
+			}
+		}
+		return false, "no Ready condition"
+	})
+}
+
+func (f *fixture) eventuallyLong(what string, cond func() (bool, string)) {
+	f.t.Helper()
+	deadline := time.Now().Add(10 * time.Minute)
+	last := ""
+	for time.Now().Before(deadline) {
+		ok, desc := cond()
+		if ok {
+			return
+		}
+		last = desc
+		time.Sleep(200 * time.Millisecond)
+	}
+	f.t.Fatalf("timed out waiting for %s; last: %s", what, last)
+}
