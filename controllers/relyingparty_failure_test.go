@@ -280,7 +280,9 @@ func TestLostAnnotationsAreRestoredFromStatus(t *testing.T) {
 	rp := f.waitReady("wiped")
 	want := maps.Clone(rp.Annotations)
 	f.fake.ResetCounters()
-	f.update("wiped", func(r *v1.ESignetRelyingParty) { r.Annotations = map[string]string{"argocd.argoproj.io/sync-options": "Replace=true"} })
+	f.update("wiped", func(r *v1.ESignetRelyingParty) {
+		r.Annotations = map[string]string{"argocd.argoproj.io/sync-options": "Replace=true"}
+	})
 	f.eventually("annotations restored", func() (bool, string) {
 		a := f.get("wiped").Annotations
 		return a[annotationRegisteredKeyID] == want[annotationRegisteredKeyID] && a[annotationClientID] == want[annotationClientID] &&
