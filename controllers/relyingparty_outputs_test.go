@@ -67,6 +67,9 @@ func TestOutputsRenderEveryFormat(t *testing.T) {
 		t.Errorf("env ConfigMap %v", cm.Data)
 	}
 	f.assertNoKeyMaterial(rp, f.secret("outs-esignet-client"))
+	if msg := f.condition(rp, v1.ConditionConfigRendered).Message; !strings.Contains(msg, "without a jti") {
+		t.Errorf("ConfigRendered does not warn about jti on a v1.8 provider: %q", msg)
+	}
 
 	// Consumer settings are not registered at eSignet: changing them re-renders only.
 	f.fake.ResetCounters()

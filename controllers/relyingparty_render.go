@@ -34,8 +34,23 @@ func (r *RelyingPartyReconciler) ensureRendered(ctx context.Context, rp *v1.ESig
 		}
 	}
 	conditionWriter{generation: rp.Generation, conds: &rp.Status.Conditions}.ok(v1.ConditionConfigRendered, v1.ReasonRendered,
-		fmt.Sprintf("rendered %s", outputSummary(outs)))
+		fmt.Sprintf("rendered %s%s", outputSummary(outs), jtiNote(conn, outs)))
 	return nil
+}
+
+// jtiNote warns, in the condition only (no event on every reconcile), that OpenG2P's apps sign
+// client assertions without a jti, which the provider's eSignet release refuses.
+func jtiNote(conn *connection, outs []v1.Output) string {
+	if !conn.version.RequiresAssertionJTI() {
+		return ""
+	}
+	for _, o := range outs {
+		switch render.Format(o.Format) {
+		case render.FormatOdoo, render.FormatFastAPIAuth, render.FormatIAM:
+			return "; note: OpenG2P's apps send client assertions without a jti, which eSignet v1.6 and later refuse (see docs/openg2p.md)"
+		}
+	}
+	return ""
 }
 
 func renderFailure(out v1.Output, err error) *stepError {

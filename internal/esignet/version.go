@@ -116,6 +116,10 @@ func (v APIVersion) RequiresClientNameLangMap() bool {
 // SupportsAdditionalConfig: the V3 DTOs (v1.6+) carry additionalConfig.
 func (v APIVersion) SupportsAdditionalConfig() bool { return v.minor() >= 6 }
 
+// RequiresAssertionJTI: eSignet's token endpoint demands a jti in private_key_jwt client
+// assertions from v1.6 (TokenServiceImpl); v1.0 to v1.5 accept assertions without one.
+func (v APIVersion) RequiresAssertionJTI() bool { return v.minor() >= 6 }
+
 // SupportsECKeys: v1.7 accepts EC public keys; earlier releases parse every
 // key as RSA.
 func (v APIVersion) SupportsECKeys() bool { return v.minor() >= 7 }

@@ -90,3 +90,11 @@ func TestInvalidVersionHasNoCapabilities(t *testing.T) {
 		t.Errorf("unknown version must not claim capabilities")
 	}
 }
+
+func TestRequiresAssertionJTI(t *testing.T) {
+	for v, want := range map[APIVersion]bool{V1_0: false, V1_2: false, V1_5: false, V1_6: true, V1_7: true, V1_8: true} {
+		if got := v.RequiresAssertionJTI(); got != want {
+			t.Errorf("%s: RequiresAssertionJTI = %v, want %v", v, got, want)
+		}
+	}
+}
