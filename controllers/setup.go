@@ -30,6 +30,9 @@ type Options struct {
 	ClientIDPrefix string
 	// ProviderRetry is how soon something waiting on a provider is tried again (default 30 s).
 	ProviderRetry time.Duration
+	// MaxConcurrentReconciles of relying parties (default 4): key generation and eSignet round
+	// trips overlap; one resource is never reconciled twice at once.
+	MaxConcurrentReconciles int
 }
 
 // CacheOptions limits what the manager caches: the watched namespaces (all when empty), and for
@@ -71,6 +74,9 @@ func stripUnmanagedSecretData(in any) (any, error) {
 func Setup(mgr ctrl.Manager, o Options) error {
 	if o.ProviderRetry == 0 {
 		o.ProviderRetry = 30 * time.Second
+	}
+	if o.MaxConcurrentReconciles <= 0 {
+		o.MaxConcurrentReconciles = 4
 	}
 	reg := newRegistry()
 	for _, kind := range []string{v1.KindESignetProvider, v1.KindClusterESignetProvider} {

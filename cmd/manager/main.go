@@ -26,6 +26,7 @@ type options struct {
 	namespaces               string
 	clusterResourceNamespace string
 	clientIDPrefix           string
+	maxConcurrentReconciles  int
 }
 
 func main() {
@@ -37,6 +38,7 @@ func main() {
 	flag.StringVar(&o.namespaces, "namespaces", "", "Comma-separated namespaces to watch (default: all).")
 	flag.StringVar(&o.clusterResourceNamespace, "cluster-resource-namespace", "", "Namespace holding Secrets referenced by ClusterESignetProviders (default: the pod's namespace, else esignet-operator-system).")
 	flag.StringVar(&o.clientIDPrefix, "client-id-prefix", "", "Prefix of derived client ids (<prefix><namespace>-<name>).")
+	flag.IntVar(&o.maxConcurrentReconciles, "max-concurrent-reconciles", 4, "Relying parties reconciled in parallel.")
 	zapOpts := zap.Options{}
 	zapOpts.BindFlags(flag.CommandLine)
 	flag.Parse()
@@ -73,6 +75,7 @@ func run(o options) error {
 	if err := controllers.Setup(mgr, controllers.Options{
 		ClusterResourceNamespace: crNamespace,
 		ClientIDPrefix:           o.clientIDPrefix,
+		MaxConcurrentReconciles:  o.maxConcurrentReconciles,
 	}); err != nil {
 		return err
 	}
