@@ -90,10 +90,15 @@ func (f *fixture) get(name string) *v1.ESignetRelyingParty {
 	return rp
 }
 
-// eventually polls until cond holds, failing with the last description after the timeout.
+// eventually polls until cond holds, failing with the last description after 30 s.
 func (f *fixture) eventually(what string, cond func() (bool, string)) {
 	f.t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
+	f.eventuallyWithin(30*time.Second, what, cond)
+}
+
+func (f *fixture) eventuallyWithin(timeout time.Duration, what string, cond func() (bool, string)) {
+	f.t.Helper()
+	deadline := time.Now().Add(timeout)
 	last := ""
 	for time.Now().Before(deadline) {
 		ok, desc := cond()

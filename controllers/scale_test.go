@@ -103,15 +103,5 @@ func (f *fixture) waitReadyLong(name string) {
 
 func (f *fixture) eventuallyLong(what string, cond func() (bool, string)) {
 	f.t.Helper()
-	deadline := time.Now().Add(10 * time.Minute)
-	last := ""
-	for time.Now().Before(deadline) {
-		ok, desc := cond()
-		if ok {
-			return
-		}
-		last = desc
-		time.Sleep(200 * time.Millisecond)
-	}
-	f.t.Fatalf("timed out waiting for %s; last: %s", what, last)
+	f.eventuallyWithin(10*time.Minute, what, cond)
 }
