@@ -3,6 +3,8 @@ package controllers
 import (
 	"sync"
 
+	"sigs.k8s.io/controller-runtime/pkg/event"
+
 	v1 "github.com/openg2p/esignet-operator/api/v1alpha1"
 	"github.com/openg2p/esignet-operator/internal/esignet"
 )
@@ -26,9 +28,15 @@ type connection struct {
 type registry struct {
 	mu sync.RWMutex
 	m  map[providerKey]*connection
+	// ready announces a provider whose connection is new or changed, so its relying parties are
+	// reconciled at once: after a restart the provider's status does not change, so no watch
+	// event would wake relying parties that were turned away before the connection existed.
+	ready chan event.TypedGenericEvent[providerKey]
 }
 
-func newRegistry() *registry { return &registry{m: map[providerKey]*connection{}} }
+func newRegistry() *registry {
+	return &registry{m: map[providerKey]*connection{}, ready: make(chan event.TypedGenericEvent[providerKey], 1024)}
+}
 
 func (r *registry) get(k providerKey) *connection {
 	r.mu.RLock()
@@ -38,8 +46,15 @@ func (r *registry) get(k providerKey) *connection {
 
 func (r *registry) put(k providerKey, c *connection) {
 	r.mu.Lock()
-	defer r.mu.Unlock()
+	old := r.m[k]
 	r.m[k] = c
+	r.mu.Unlock()
+	if old == nil || old.configHash != c.configHash {
+		select {
+		case r.ready <- event.TypedGenericEvent[providerKey]{Object: k}:
+		default: // full: the relying parties' periodic retry still finds the connection
+		}
+	}
 }
 
 func (r *registry) remove(k providerKey) {

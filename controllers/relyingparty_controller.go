@@ -19,6 +19,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 	"sigs.k8s.io/controller-runtime/pkg/recorder"
+	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	v1 "github.com/openg2p/esignet-operator/api/v1alpha1"
 )
@@ -210,7 +211,19 @@ func (r *RelyingPartyReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Owns(&corev1.Secret{}).
 		Watches(&v1.ESignetProvider{}, handler.EnqueueRequestsFromMapFunc(r.forProvider(v1.KindESignetProvider))).
 		Watches(&v1.ClusterESignetProvider{}, handler.EnqueueRequestsFromMapFunc(r.forProvider(v1.KindClusterESignetProvider))).
+		WatchesRawSource(source.Channel(r.Registry.ready, handler.TypedEnqueueRequestsFromMapFunc(r.forReadyProvider))).
 		Complete(r)
+}
+
+// forReadyProvider maps a provider whose connection appeared to its relying parties.
+func (r *RelyingPartyReconciler) forReadyProvider(ctx context.Context, k providerKey) []reconcile.Request {
+	var p client.Object = &v1.ESignetProvider{}
+	if k.Kind == v1.KindClusterESignetProvider {
+		p = &v1.ClusterESignetProvider{}
+	}
+	p.SetNamespace(k.Namespace)
+	p.SetName(k.Name)
+	return r.forProvider(k.Kind)(ctx, p)
 }
 
 // forProvider maps a provider change (its status turning Ready, typically) to its relying parties.
