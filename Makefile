@@ -8,6 +8,11 @@ export GOTOOLCHAIN := local
 
 IMG ?= ghcr.io/openg2p/esignet-operator:dev
 BIN := $(CURDIR)/bin
+CONTAINER_TOOL ?= docker
+# Cluster targets use the kubectl on PATH and the current kubeconfig context.
+KUBECTL ?= kubectl
+ignore-not-found ?= true
+DELETE_TIMEOUT ?= 2m
 
 # Tools are built once per machine into the user cache (hack/tools.sh) and resolved lazily.
 CONTROLLER_GEN = $(shell hack/tools.sh controller-gen)
@@ -21,6 +26,13 @@ all: build
 .PHONY: help
 help: ## Show this help.
 	@awk 'BEGIN {FS = ":.*##"} /^[a-zA-Z_-]+:.*##/ {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+##@ Try it
+
+.PHONY: demo
+demo: ## Local control plane + fake eSignet + manager + samples, then wait for Ctrl-C (DEMO_EXIT=1: check and exit).
+	go build -o $(BIN)/demo ./hack/demo
+	$(BIN)/demo $(DEMO_FLAGS)
 
 ##@ Development
 
@@ -63,3 +75,50 @@ test: manifests generate ## Unit and envtest integration tests against a real ku
 build: generate ## Build the manager and the fake eSignet into bin/.
 	go build -o $(BIN)/manager ./cmd/manager
 	@if [ -d cmd/fake-esignet ]; then go build -o $(BIN)/fake-esignet ./cmd/fake-esignet; fi
+
+.PHONY: run
+run: manifests generate ## Run the manager from your host against the cluster of the current kubeconfig (after 'make install').
+	go run ./cmd/manager $(RUN_ARGS)
+
+.PHONY: docker-build
+docker-build: ## Build the manager image IMG (static binary on distroless).
+	$(CONTAINER_TOOL) build -t $(IMG) .
+
+.PHONY: docker-push
+docker-push: ## Push the manager image IMG.
+	$(CONTAINER_TOOL) push $(IMG)
+
+##@ Deployment (kubectl from PATH, current kubeconfig context)
+
+.PHONY: install
+install: manifests ## Install the CRDs into the cluster.
+	@echo "kustomize build config/crd | $(KUBECTL) apply -f -"
+	@$(KUSTOMIZE) build config/crd | $(KUBECTL) apply -f -
+
+.PHONY: uninstall
+uninstall: manifests delete-relying-parties ## Delete every ESignetRelyingParty (a running manager deactivates its clients), then the CRDs.
+	@echo "kustomize build config/crd | $(KUBECTL) delete --ignore-not-found=$(ignore-not-found) -f -"
+	@$(KUSTOMIZE) build config/crd | $(KUBECTL) delete --ignore-not-found=$(ignore-not-found) -f -
+
+.PHONY: deploy
+deploy: manifests ## Deploy CRDs, RBAC and the manager (image IMG) through config/default.
+	@rm -rf .tmp/deploy; mkdir -p .tmp/deploy; trap 'rm -rf .tmp/deploy' EXIT; \
+	printf 'resources:\n- ../../config/default\n' > .tmp/deploy/kustomization.yaml; \
+	(cd .tmp/deploy && $(KUSTOMIZE) edit set image ghcr.io/openg2p/esignet-operator=$(IMG)); \
+	echo "kustomize build config/default (image $(IMG)) | $(KUBECTL) apply -f -"; \
+	$(KUSTOMIZE) build .tmp/deploy | $(KUBECTL) apply -f -
+
+.PHONY: undeploy
+undeploy: delete-relying-parties ## Delete every ESignetRelyingParty while the operator still runs, then what 'make deploy' created (CRDs included).
+	@echo "kustomize build config/default | $(KUBECTL) delete --ignore-not-found=$(ignore-not-found) -f -"
+	@$(KUSTOMIZE) build config/default | $(KUBECTL) delete --ignore-not-found=$(ignore-not-found) -f -
+
+# Relying parties go first: their finalizer deactivates the client at eSignet (deletionPolicy
+# Deactivate), which needs the operator and the provider; deleting the CRDs first would leave them
+# stuck. Skipped when the CRD is not installed.
+.PHONY: delete-relying-parties
+delete-relying-parties:
+	@if $(KUBECTL) get crd esignetrelyingparties.esignet.openg2p.org >/dev/null 2>&1; then \
+		echo "$(KUBECTL) delete esignetrelyingparties --all --all-namespaces --timeout=$(DELETE_TIMEOUT)"; \
+		$(KUBECTL) delete esignetrelyingparties.esignet.openg2p.org --all --all-namespaces --timeout=$(DELETE_TIMEOUT); \
+	fi
