@@ -147,8 +147,7 @@ func TestAdmissionImmutableFields(t *testing.T) {
 			if err := k8sClient.Create(ctx, rp); err != nil {
 				t.Fatal(err)
 			}
-			tc.mutate(rp)
-			assertInvalid(t, k8sClient.Update(ctx, rp), tc.want)
+			assertInvalid(t, updateLatest(ctx, rp, tc.mutate), tc.want)
 		})
 	}
 	// Mutable fields stay mutable.
@@ -156,11 +155,29 @@ func TestAdmissionImmutableFields(t *testing.T) {
 	if err := k8sClient.Create(ctx, rp); err != nil {
 		t.Fatal(err)
 	}
-	rp.Spec.ClientName, rp.Spec.Active = "Renamed", ptr.To(false)
-	rp.Spec.RedirectURIs = append(rp.Spec.RedirectURIs, "http://localhost:5000/**")
-	rp.Spec.ClientID = "set-later" // setting it the first time is allowed
-	if err := k8sClient.Update(ctx, rp); err != nil {
+	if err := updateLatest(ctx, rp, func(r *v1.ESignetRelyingParty) {
+		r.Spec.ClientName, r.Spec.Active = "Renamed", ptr.To(false)
+		r.Spec.RedirectURIs = append(r.Spec.RedirectURIs, "http://localhost:5000/**")
+		r.Spec.ClientID = "set-later" // setting it the first time is allowed
+	}); err != nil {
 		t.Fatalf("update of mutable fields refused: %v", err)
+	}
+}
+
+// updateLatest applies mutate to the stored object and updates it, retrying while the running
+// controller's own writes (finalizer, annotations) make the update conflict, so the answer is
+// the API server's verdict on the change itself.
+func updateLatest(ctx context.Context, rp *v1.ESignetRelyingParty, mutate func(*v1.ESignetRelyingParty)) error {
+	for {
+		latest := &v1.ESignetRelyingParty{}
+		if err := k8sClient.Get(ctx, client.ObjectKeyFromObject(rp), latest); err != nil {
+			return err
+		}
+		mutate(latest)
+		err := k8sClient.Update(ctx, latest)
+		if !apierrors.IsConflict(err) {
+			return err
+		}
 	}
 }
 

@@ -180,10 +180,12 @@ func TestProviderNotReadyThenReady(t *testing.T) {
 	spec := f.providerSpec()
 	spec.Auth.ClientCredentials.ClientSecretRef.Name = "late-secret"
 	f.create(&v1.ESignetProvider{ObjectMeta: metav1.ObjectMeta{Namespace: f.ns, Name: "late"}, Spec: spec})
-	rp := f.waitCondition("waits", v1.ConditionReady, metav1.ConditionFalse, v1.ReasonProviderNotReady)
-	if msg := f.condition(rp, v1.ConditionReady).Message; !strings.Contains(msg, "late-secret") {
-		t.Fatalf("message does not name the missing Secret: %s", msg)
-	}
+	f.waitCondition("waits", v1.ConditionReady, metav1.ConditionFalse, v1.ReasonProviderNotReady)
+	// The provider's own reason reaches the relying party once the provider has reported it.
+	f.eventually("message naming the missing Secret", func() (bool, string) {
+		msg := f.condition(f.get("waits"), v1.ConditionReady).Message
+		return strings.Contains(msg, "late-secret"), msg
+	})
 	if f.fake.ClientMgmtCalls() != 0 {
 		t.Fatal("called eSignet without a ready provider")
 	}
