@@ -7,6 +7,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
@@ -34,11 +35,18 @@ func (r *RelyingPartyReconciler) ensureKey(ctx context.Context, rp *v1.ESignetRe
 	case err != nil:
 		return nil, keyFailure(v1.ReasonKeyInvalid, "reading Secret "+want.secretName, err)
 	}
+	reportedKID := rp.Status.KeyID
 	kp, serr := r.loadKey(ctx, rp, want, secret)
 	if serr != nil {
 		return nil, serr
 	}
-	conds.ok(v1.ConditionKeyReady, v1.ReasonKeyLoaded, fmt.Sprintf("%s key %s from Secret %s", kp.Algorithm, kp.KeyID, want.secretName))
+	reason, msg := v1.ReasonKeyLoaded, fmt.Sprintf("%s key %s from Secret %s", kp.Algorithm, kp.KeyID, want.secretName)
+	if c := meta.FindStatusCondition(rp.Status.Conditions, v1.ConditionKeyReady); c != nil && c.Status == metav1.ConditionTrue && reportedKID == kp.KeyID {
+		// Same key as reported (often just generated): keep the report, so the next reconcile
+		// costs no status write.
+		reason, msg = c.Reason, c.Message
+	}
+	conds.ok(v1.ConditionKeyReady, reason, msg)
 	return kp, nil
 }
 
