@@ -5,7 +5,7 @@
 # Order of attempts:
 #   1. the entry already in the store (setup-envtest's layout, kept in the user cache);
 #   2. `setup-envtest use`, which downloads release binaries where the network allows;
-#   3. a build from the Go module proxy with throw-away wrapper modules (cold: about 8-10 minutes
+#   3. a build from the Go module proxy with throw-away wrapper modules (cold: about 5-14 minutes
 #      on 2 cores for all three; warm: seconds), with version ldflags so the binaries report
 #      their real versions.
 # Idempotent and safe to run concurrently (a lock serialises builders). A user with a real
@@ -44,7 +44,7 @@ if [ -z "${ENVTEST_NO_DOWNLOAD:-}" ]; then
 fi
 
 # 3. Build from source through wrapper modules.
-say "building kube-apiserver $V, etcd $ETCD_VERSION and kubectl $V (cold: ~5 + ~1 + ~1.5 min on 2 cores)"
+say "building kube-apiserver $V, etcd $ETCD_VERSION and kubectl $V (cold, 2 cores: kube-apiserver 4-10 min, etcd 1-2 min, kubectl ~1 min; the upper figures with an empty Go module cache)"
 out=$ENTRY.partial
 rm -rf "$out"; mkdir -p "$out"
 module() { # module DIR: a fresh wrapper module directory

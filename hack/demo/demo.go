@@ -184,7 +184,7 @@ func (d *demo) provideAssets(ctx context.Context) error {
 		d.assets = dir
 		d.step("control-plane binaries from KUBEBUILDER_ASSETS: %s", dir)
 	} else {
-		d.step("control-plane binaries: hack/envtest-assets.sh (cold: builds kube-apiserver, etcd and kubectl from the Go module proxy, ~5-10 min once per machine)")
+		d.step("control-plane binaries: hack/envtest-assets.sh (cold: builds kube-apiserver, etcd and kubectl from the Go module proxy, 5-14 min once per machine)")
 		cmd := exec.CommandContext(ctx, filepath.Join(d.cfg.root, "hack", "envtest-assets.sh")) //nolint:gosec // the project's own script
 		cmd.Dir = d.cfg.root
 		stderr, err := cmd.StderrPipe()
