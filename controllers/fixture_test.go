@@ -115,8 +115,13 @@ func (f *fixture) eventuallyWithin(timeout time.Duration, what string, cond func
 // current generation.
 func (f *fixture) waitCondition(name, condType string, status metav1.ConditionStatus, reason string) *v1.ESignetRelyingParty {
 	f.t.Helper()
+	return f.waitConditionWithin(30*time.Second, name, condType, status, reason)
+}
+
+func (f *fixture) waitConditionWithin(timeout time.Duration, name, condType string, status metav1.ConditionStatus, reason string) *v1.ESignetRelyingParty {
+	f.t.Helper()
 	var rp *v1.ESignetRelyingParty
-	f.eventually(fmt.Sprintf("%s %s=%s/%s", name, condType, status, reason), func() (bool, string) {
+	f.eventuallyWithin(timeout, fmt.Sprintf("%s %s=%s/%s", name, condType, status, reason), func() (bool, string) {
 		rp = f.get(name)
 		c := meta.FindStatusCondition(rp.Status.Conditions, condType)
 		if c == nil {

@@ -32,7 +32,9 @@ func BenchmarkScale(b *testing.B) {
 	parallel(names, func(name string) {
 		f.newRP(name, func(r *v1.ESignetRelyingParty) { r.Spec.Outputs = allOutputs(name)[:5] })
 	})
-	parallel(names, func(name string) { f.waitReadyLong(name) })
+	parallel(names, func(name string) {
+		f.waitConditionWithin(scaleTimeout, name, v1.ConditionReady, metav1.ConditionTrue, v1.ReasonReady)
+	})
 	toReady := time.Since(start)
 	b.StopTimer()
 	calls := f.fake.ClientMgmtCalls()
@@ -49,7 +51,7 @@ func BenchmarkScale(b *testing.B) {
 			r.Annotations["example.org/touch"] = "1"
 		})
 	})
-	f.eventuallyLong("every relying party reconciled again", func() (bool, string) {
+	f.eventuallyWithin(scaleTimeout, "every relying party reconciled again", func() (bool, string) {
 		got := reconciles(b) - before
 		return got >= float64(n), fmt.Sprintf("%.0f of %d", got, n)
 	})
@@ -65,6 +67,9 @@ func BenchmarkScale(b *testing.B) {
 	b.ReportMetric(float64(calls)/float64(n), "esignet-calls/rp")
 	b.ReportMetric(resyncTime.Seconds()*1000/float64(n), "resync-ms/rp")
 }
+
+// scaleTimeout bounds each wait of the scale check, which grows with the workload.
+const scaleTimeout = 10 * time.Minute
 
 func heapInUse() int64 {
 	runtime.GC()
@@ -86,22 +91,4 @@ func parallel(names []string, fn func(string)) {
 		}()
 	}
 	wg.Wait()
-}
-
-// waitReadyLong is waitReady with a deadline that grows with the workload.
-func (f *fixture) waitReadyLong(name string) {
-	f.eventuallyLong(name+" Ready", func() (bool, string) {
-		rp := f.get(name)
-		for _, c := range rp.Status.Conditions {
-			if c.Type == v1.ConditionReady {
-				return c.Status == metav1.ConditionTrue && c.ObservedGeneration == rp.Generation, c.Reason
-			}
-		}
-		return false, "no Ready condition"
-	})
-}
-
-func (f *fixture) eventuallyLong(what string, cond func() (bool, string)) {
-	f.t.Helper()
-	f.eventuallyWithin(10*time.Minute, what, cond)
 }

@@ -39,11 +39,12 @@ func renderFastAPIAuth(in Input) (Document, error) {
 		"extra_authorize_parameters": extraAuthorizeParams(in),
 	}
 	name := providerName(in)
+	description, button := "eSignet client "+in.ClientID, "Login with "+name
 	row := map[string]any{
 		"name":                     name,
 		"type":                     fastapiType,
-		"description":              "eSignet client " + in.ClientID,
-		"login_button_text":        "Login with " + name,
+		"description":              description,
+		"login_button_text":        button,
 		"active":                   true,
 		"authorization_parameters": params,
 	}
@@ -69,7 +70,7 @@ func renderFastAPIAuth(in Input) (Document, error) {
 	if err != nil {
 		return Document{}, fmt.Errorf("encoding %s: %w", fastapiParamsKey, err)
 	}
-	sql, err := fastapiSQL(in, row, string(compactParams))
+	sql, err := fastapiSQL(in, name, description, button, string(compactParams))
 	if err != nil {
 		return Document{}, err
 	}
@@ -82,13 +83,13 @@ func renderFastAPIAuth(in Input) (Document, error) {
 	}}, nil
 }
 
-func fastapiSQL(in Input, row map[string]any, params string) (string, error) {
+func fastapiSQL(in Input, name, description, button, params string) (string, error) {
 	var q sqlLiterals
 	cols := []column{
-		{name: "name", expr: q.str(row["name"].(string))},
+		{name: "name", expr: q.str(name)},
 		{name: "type", expr: q.str(fastapiType)},
-		{name: "description", expr: q.str(row["description"].(string))},
-		{name: "login_button_text", expr: q.str(row["login_button_text"].(string))},
+		{name: "description", expr: q.str(description)},
+		{name: "login_button_text", expr: q.str(button)},
 		{name: "authorization_parameters", expr: q.str(params)},
 		{name: "active", expr: "true"},
 		{name: "created_at", expr: "now()", insertOnly: true},

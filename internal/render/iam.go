@@ -2,6 +2,7 @@ package render
 
 import (
 	"fmt"
+	"strings"
 )
 
 // The gen-2 openg2p-iam-service keeps one flat login_providers row per provider; it decodes
@@ -25,17 +26,17 @@ func renderIAM(in Input) (Document, error) {
 	}
 	// The IAM esignet adapter takes claims as an object and encodes it itself.
 	extra := map[string]any{"claims": claimsObject(in.Claims)}
-	if p := extraAuthorizeParams(in); p["acr_values"] != "" {
-		extra["acr_values"] = p["acr_values"]
+	if len(in.ACRValues) > 0 {
+		extra["acr_values"] = strings.Join(in.ACRValues, " ")
 	}
 	extraJSON, err := marshal(extra, false)
 	if err != nil {
 		return Document{}, fmt.Errorf("encoding extra_authorize_params: %w", err)
 	}
-	name := providerName(in)
+	name, description := providerName(in), "eSignet client "+in.ClientID
 	row := map[string]any{
 		"provider_name":              name,
-		"description":                "eSignet client " + in.ClientID,
+		"description":                description,
 		"client_id":                  in.ClientID,
 		"client_private_key":         string(in.PrivateKeyPEM),
 		"token_endpoint_auth_method": TokenEndpointAuthMethod,
@@ -60,7 +61,7 @@ func renderIAM(in Input) (Document, error) {
 	if err != nil {
 		return Document{}, fmt.Errorf("encoding %s: %w", iamRowKey, err)
 	}
-	sql, err := iamSQL(in, row)
+	sql, err := iamSQL(in, name, description, string(extraJSON), string(audJSON))
 	if err != nil {
 		return Document{}, err
 	}
@@ -69,28 +70,32 @@ func renderIAM(in Input) (Document, error) {
 	}}, nil
 }
 
-func iamSQL(in Input, row map[string]any) (string, error) {
+func iamSQL(in Input, name, description, extra, audiences string) (string, error) {
 	var q sqlLiterals
-	str := func(k string) string { return q.nullable(fmt.Sprint(row[k])) }
-	cols := []column{{name: "provider_name", expr: str("provider_name")}, {name: "description", expr: str("description")},
-		{name: "client_id", expr: str("client_id")},
+	e := in.Endpoints
+	cols := []column{
+		{name: "provider_name", expr: q.str(name)},
+		{name: "description", expr: q.str(description)},
+		{name: "client_id", expr: q.str(in.ClientID)},
 		{name: "client_private_key", expr: "convert_to(" + q.str(string(in.PrivateKeyPEM)) + ", 'UTF8')"},
-		{name: "token_endpoint_auth_method", expr: str("token_endpoint_auth_method")}}
-	for _, k := range []string{"authorization_endpoint", "token_endpoint", "userinfo_endpoint", "jwks_uri",
-		"server_metadata_url", "adapter_name", "scope"} {
-		cols = append(cols, column{name: k, expr: str(k)})
+		{name: "token_endpoint_auth_method", expr: q.str(TokenEndpointAuthMethod)},
+		{name: "authorization_endpoint", expr: q.nullable(e.AuthorizationEndpoint)},
+		{name: "token_endpoint", expr: q.nullable(e.TokenEndpoint)},
+		{name: "userinfo_endpoint", expr: q.nullable(e.UserinfoEndpoint)},
+		{name: "jwks_uri", expr: q.nullable(e.JWKSURI)},
+		{name: "server_metadata_url", expr: q.nullable(e.DiscoveryURL)},
+		{name: "adapter_name", expr: q.str("esignet")},
+		{name: "scope", expr: q.nullable(in.Scope)},
+		{name: "enable_pkce", expr: sqlBool(in.EnablePKCE)},
+		{name: "extra_authorize_params", expr: q.str(extra)},
+		{name: "issuer", expr: q.str(e.Issuer)},
+		{name: "audiences", expr: q.str(audiences)},
+		{name: "oauth_callback_url", expr: q.nullable(in.RedirectURI)},
+		{name: "default_redirect_uri", expr: q.nullable(in.IAM.DefaultRedirectURI)},
+		{name: "active", expr: "true"},
+		{name: "created_at", expr: "now()", insertOnly: true},
+		{name: "updated_at", expr: "now()"},
 	}
-	cols = append(cols,
-		column{name: "enable_pkce", expr: sqlBool(in.EnablePKCE)},
-		column{name: "extra_authorize_params", expr: str("extra_authorize_params")},
-		column{name: "issuer", expr: str("issuer")},
-		column{name: "audiences", expr: str("audiences")},
-		column{name: "oauth_callback_url", expr: str("oauth_callback_url")},
-		column{name: "default_redirect_uri", expr: q.nullable(in.IAM.DefaultRedirectURI)},
-		column{name: "active", expr: "true"},
-		column{name: "created_at", expr: "now()", insertOnly: true},
-		column{name: "updated_at", expr: "now()"},
-	)
 	if q.err != nil {
 		return "", fmt.Errorf("rendering %s: %w", iamSQLKey, q.err)
 	}

@@ -1,7 +1,6 @@
 package render
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
 )
@@ -42,8 +41,14 @@ func renderOIDC(in Input) (Document, error) {
 // JWKS URLs as JSON lists paired by index. Nothing secret, so a ConfigMap may hold it.
 func renderEnv(in Input) (Document, error) {
 	prefix := in.EnvPrefix
-	issuers, _ := json.Marshal([]string{in.Endpoints.Issuer})
-	jwks, _ := json.Marshal([]string{in.Endpoints.JWKSURI})
+	issuers, err := marshal([]string{in.Endpoints.Issuer}, false)
+	if err != nil {
+		return Document{}, fmt.Errorf("encoding issuers: %w", err)
+	}
+	jwks, err := marshal([]string{in.Endpoints.JWKSURI}, false)
+	if err != nil {
+		return Document{}, fmt.Errorf("encoding JWKS URLs: %w", err)
+	}
 	return Document{Secret: false, Data: map[string][]byte{
 		prefix + "AUTH_DEFAULT_ISSUERS":   issuers,
 		prefix + "AUTH_DEFAULT_JWKS_URLS": jwks,

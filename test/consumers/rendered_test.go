@@ -162,33 +162,8 @@ func jsonForms(t *testing.T, consumer string, doc render.Document, p *idp, redir
 		if list[0].Iss != p.issuer {
 			t.Errorf("LOGIN_PROVIDERS_LIST iss %q, want %q", list[0].Iss, p.issuer)
 		}
-		var out []LoginRequest
-		for _, raw := range [][]byte{doc.Data["authorization_parameters.json"], list[0].Params} {
-			var ap struct {
-				Authorize string            `json:"authorize_endpoint"`
-				Token     string            `json:"token_endpoint"`
-				Validate  string            `json:"validate_endpoint"`
-				JWKS      string            `json:"jwks_endpoint"`
-				ClientID  string            `json:"client_id"`
-				Type      string            `json:"client_assertion_type"`
-				JWK       json.RawMessage   `json:"client_assertion_jwk"`
-				Redirect  string            `json:"redirect_uri"`
-				Scope     string            `json:"scope"`
-				Verifier  string            `json:"code_verifier"`
-				Extra     map[string]string `json:"extra_authorize_parameters"`
-			}
-			if err := json.Unmarshal(raw, &ap); err != nil {
-				t.Fatal(err)
-			}
-			if ap.Type != render.ClientAssertionType {
-				t.Errorf("client_assertion_type %q", ap.Type)
-			}
-			out = append(out, LoginRequest{Form: KeyJWKObject, Key: ap.JWK, ClientID: ap.ClientID,
-				AuthorizeEndpoint: ap.Authorize, TokenEndpoint: ap.Token, UserinfoEndpoint: ap.Validate, JWKSURI: ap.JWKS,
-				RedirectURI: ap.Redirect, Scope: ap.Scope, CodeVerifier: ap.Verifier, ACRValues: ap.Extra["acr_values"],
-				ClaimsJSON: ap.Extra["claims"], Issuer: p.issuer})
-		}
-		return out
+		return []LoginRequest{fastapiRequest(t, doc.Data["authorization_parameters.json"], p.issuer),
+			fastapiRequest(t, list[0].Params, p.issuer)}
 	case ConsumerIAM:
 		var row struct {
 			ClientID, Key, Authorize, Token, Userinfo, JWKS, Scope, Issuer, Callback, Extra, Audiences, Metadata string
