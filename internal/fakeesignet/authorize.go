@@ -9,6 +9,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/openg2p/esignet-operator/internal/redirecturi"
 )
 
 // authCode is an issued authorization code (eSignet's OIDCTransaction).
@@ -42,7 +44,8 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request, _ strin
 		return
 	}
 	ru := q.Get("redirect_uri")
-	if !redirectMatches(e.redirectURIs, ru) {
+	// s.gen is one of v1.2 … v1.8, all of which Accepts knows: err is nil.
+	if ok, err := redirecturi.Accepts(s.gen.String(), e.redirectURIs, ru); err != nil || !ok {
 		writeJSON(w, http.StatusBadRequest, oauthError("invalid_redirect_uri", "invalid_redirect_uri"))
 		return
 	}
@@ -93,20 +96,6 @@ func (s *Server) newAuthCode(e *clientEntry, q url.Values) (string, string) {
 	s.codes[code] = ac
 	s.mu.Unlock()
 	return code, ""
-}
-
-// redirectMatches is validateRedirectURI: both URIs pass UrlValidator and
-// the registered one, as an Ant pattern, matches the requested one.
-func redirectMatches(registered []string, requested string) bool {
-	if !redirectURLValid(requested) {
-		return false
-	}
-	for _, reg := range registered {
-		if redirectURLValid(reg) && antMatch(reg, requested) {
-			return true
-		}
-	}
-	return false
 }
 
 // redirectBack appends "?" and the pairs to the redirect URI as oidc-ui does

@@ -52,11 +52,10 @@ func javaURLProtocol(spec string) (proto, rest string, ok bool) {
 		case '/', '#':
 			return "", "", false
 		case ':':
-			p := strings.ToLower(spec[:i])
-			if p == "" || !schemeRE.MatchString(p) {
-				return "", "", false
-			}
-			return p, spec[i+1:], true
+			// URL.isValidProtocol needs no check of its own: every name in
+			// javaURLHandlers is a valid protocol, and the caller looks the
+			// result up there.
+			return strings.ToLower(spec[:i]), spec[i+1:], true
 		}
 	}
 	return "", "", false

@@ -203,6 +203,7 @@ func TestAuthorizeRedirectChecks(t *testing.T) {
 		"https://rp.example.org/callback/x": false,
 		"https://evil.example.org/callback": false,
 		"myapp://cb/a/b":                    false,
+		"https://rp.example.org//callback":  false, // Ant alone would match; UrlValidator refuses "//"
 	} {
 		p.redirect = uri
 		status, loc := p.authorize(nil)

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net/http"
 	"time"
+
+	"github.com/openg2p/esignet-operator/internal/redirecturi"
 )
 
 // tokenFail is a token-endpoint failure: an eSignet error code plus how the
@@ -114,7 +116,7 @@ func (s *Server) validateTokenForm(grantType, code, redirectURI, assertionType, 
 		return &tokenFail{code: s.gen.grantTypeCode(), validation: true}
 	case !hibernateNotBlank(&code):
 		return &tokenFail{code: "invalid_grant", validation: true}
-	case !redirectURLValid(redirectURI):
+	case !redirecturi.Valid(redirectURI):
 		return &tokenFail{code: "invalid_redirect_uri", validation: true}
 	case assertionType != "urn:ietf:params:oauth:client-assertion-type:jwt-bearer":
 		return &tokenFail{code: typeCode, validation: true}

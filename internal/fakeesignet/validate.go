@@ -3,6 +3,8 @@ package fakeesignet
 import (
 	"fmt"
 	"sort"
+
+	"github.com/openg2p/esignet-operator/internal/redirecturi"
 )
 
 // violation is one failed bean-validation constraint.
@@ -79,7 +81,7 @@ func (c *checker) acrOK(s *string) []bool {
 
 // redirectOK reports @NotBlank and @RedirectURL separately: both can fail.
 func redirectOK(s *string) []bool {
-	return []bool{hibernateNotBlank(s), s != nil && redirectURLValid(*s)}
+	return []bool{hibernateNotBlank(s), s != nil && redirecturi.Valid(*s)}
 }
 
 func oneOf(allowed string) func(*string) []bool {

@@ -1,4 +1,4 @@
-package fakeesignet
+package redirecturi
 
 import (
 	"net"
@@ -7,14 +7,21 @@ import (
 	"strings"
 )
 
-// redirectURLValid mimics Apache Commons
-// new UrlValidator(ALLOW_ALL_SCHEMES + ALLOW_LOCAL_URLS).isValid(s), which is
-// eSignet's @RedirectURL (v1.2+) and its authorize-time redirect check:
-// the value must parse as a java.net.URI with a scheme and an authority, the
-// host must be a local name, an IP literal or a name under a delegated TLD,
-// and the path may not contain "//" or climb above the root.
-func redirectURLValid(s string) bool {
-	u, ok := parseJavaURI(s)
+// Valid reports whether Apache Commons
+// new UrlValidator(ALLOW_ALL_SCHEMES + ALLOW_LOCAL_URLS).isValid(uri) holds:
+// eSignet's @RedirectURL constraint (v1.2.0 and later, on the redirect URIs
+// a client registers and on the redirect_uri of requests) and the check
+// matchUri applies to both URIs before AntPathMatcher (see Accepts).
+//
+// The value must parse as a java.net.URI with a scheme and an authority
+// (only "file:" may omit it); the host must be a local name ("localhost",
+// a single label such as "esignet"), an IP literal or a name under an IANA
+// top-level domain (so "*.a.org", ".local" and ".internal" are refused);
+// a port must be numeric and at most 65535; and the path may not contain
+// "//" or climb above the root with "..". Characters java.net.URI refuses,
+// such as spaces, "{" and "}", fail the parse.
+func Valid(uri string) bool {
+	u, ok := parseJavaURI(uri)
 	if !ok || !schemeRE.MatchString(u.scheme) {
 		return false
 	}

@@ -1,4 +1,4 @@
-package fakeesignet
+package redirecturi
 
 import "strings"
 

@@ -1,0 +1,5 @@
+//go:build !race
+
+package redirecturi
+
+const raceSlowdown = 1
