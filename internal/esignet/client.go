@@ -31,7 +31,7 @@ type Config struct {
 	// AllowInsecureHTTP permits an http:// BaseURL (in-cluster service URL,
 	// tests). The decision belongs to the controller's configuration.
 	AllowInsecureHTTP bool
-	Log               logr.Logger // optional; V(1) request logs
+	Log               logr.Logger // optional; V(1) request logs when the context carries no logger
 }
 
 // Client calls eSignet's client-management API (and discovery) for one
@@ -201,7 +201,7 @@ func (c *Client) mgmt(ctx context.Context, op, method, id string, dto any) (*Cli
 	if fresh == token {
 		return nil, err
 	}
-	c.log.V(1).Info("esignet retrying with a fresh token after 401", "op", op)
+	c.logger(ctx).V(1).Info("esignet retrying with a fresh token after 401", "op", op)
 	return c.mgmtOnce(ctx, op, method, id, dto, fresh)
 }
 
@@ -253,8 +253,18 @@ func (c *Client) mgmtOnce(ctx context.Context, op, method, id string, dto any, t
 	}
 	res, err := decodeClientResponse(op, req, ex, token)
 	if err != nil {
-		c.log.V(1).Info("esignet request rejected", "op", op, "method", method,
+		c.logger(ctx).V(1).Info("esignet request rejected", "op", op, "method", method,
 			"path", req.URL.EscapedPath(), "status", ex.status, "codes", Codes(err))
 	}
 	return res, err
+}
+
+// logger is the caller's logger when the context carries one (the reconciler's, with the
+// object and step), else Config.Log. Request lines are V(1): method, path, status, duration;
+// never a body or a token.
+func (c *Client) logger(ctx context.Context) logr.Logger {
+	if l, err := logr.FromContext(ctx); err == nil {
+		return l
+	}
+	return c.log
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-logr/logr"
 	"github.com/go-logr/logr/funcr"
 )
 
@@ -254,5 +255,29 @@ func TestLogsHoldNoSecrets(t *testing.T) {
 		if strings.Contains(out, bad) {
 			t.Errorf("log holds %q:\n%s", bad, out)
 		}
+	}
+}
+
+// TestLoggerFromContext: the caller's logger (the reconciler's, naming the object and step)
+// carries the request lines; Config.Log is only the fallback.
+func TestLoggerFromContext(t *testing.T) {
+	var fromCtx, fromConfig strings.Builder
+	sink := func(b *strings.Builder) logr.Logger {
+		return funcr.New(func(prefix, args string) { b.WriteString(prefix + args + "\n") }, funcr.Options{Verbosity: 1})
+	}
+	rec := newRecorder(t, reply{Status: 200, Body: okBody})
+	c, err := New(Config{BaseURL: rec.srv.URL + "/v1/esignet", AllowInsecureHTTP: true, Log: sink(&fromConfig)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := logr.NewContext(context.Background(), sink(&fromCtx).WithValues("esignetRelyingParty", "ns/sr", "step", "register"))
+	if _, err := c.Update(ctx, detailFor(V1_8)); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(fromCtx.String(), `"step"="register"`) || !strings.Contains(fromCtx.String(), `"method"="PUT"`) {
+		t.Fatalf("context logger got %q", fromCtx.String())
+	}
+	if fromConfig.Len() != 0 {
+		t.Fatalf("Config.Log used although the context carries a logger: %q", fromConfig.String())
 	}
 }

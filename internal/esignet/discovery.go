@@ -119,7 +119,7 @@ func (c *Client) FetchJWKS(ctx context.Context, rawURL string) (*jose.JSONWebKey
 	for _, raw := range set.Keys {
 		var k jose.JSONWebKey
 		if err := k.UnmarshalJSON(raw); err != nil {
-			c.log.V(1).Info("skipping unparsable JWK", "url", rawURL, "error", err.Error())
+			c.logger(ctx).V(1).Info("skipping unparsable JWK", "url", rawURL, "error", err.Error())
 			continue
 		}
 		out.Keys = append(out.Keys, k)

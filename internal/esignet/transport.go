@@ -78,7 +78,7 @@ func (c *Client) send(ctx context.Context, op string, req *http.Request) (*excha
 	start := time.Now()
 	resp, err := c.http.Do(req)
 	if err != nil {
-		c.log.V(1).Info("esignet request failed", "op", op, "method", req.Method, "path", path,
+		c.logger(ctx).V(1).Info("esignet request failed", "op", op, "method", req.Method, "path", path,
 			"duration", time.Since(start), "error", err.Error())
 		return nil, &RequestError{Op: op, Method: req.Method, Path: path, Err: err}
 	}
@@ -92,7 +92,7 @@ func (c *Client) send(ctx context.Context, op string, req *http.Request) (*excha
 	if len(body) > maxBody {
 		ex.body, ex.tooBig = nil, true
 	}
-	c.log.V(1).Info("esignet request", "op", op, "method", req.Method, "path", path,
+	c.logger(ctx).V(1).Info("esignet request", "op", op, "method", req.Method, "path", path,
 		"status", resp.StatusCode, "duration", time.Since(start))
 	return ex, nil
 }
