@@ -172,8 +172,20 @@ func (f *fixture) update(name string, mutate func(*v1.ESignetRelyingParty)) {
 	}
 }
 
-// reconciles counts successful relying-party reconciles from controller-runtime's metrics.
+// reconciles counts relying-party reconciles from controller-runtime's metrics.
 func reconciles(t testing.TB) float64 {
+	t.Helper()
+	return controllerMetric(t, "controller_runtime_reconcile_total")
+}
+
+// reconcileErrors counts relying-party reconciles that returned an error (a conflict with the
+// operator's own writes among them).
+func reconcileErrors(t testing.TB) float64 {
+	t.Helper()
+	return controllerMetric(t, "controller_runtime_reconcile_errors_total")
+}
+
+func controllerMetric(t testing.TB, name string) float64 {
 	t.Helper()
 	mfs, err := metrics.Registry.Gather()
 	if err != nil {
@@ -181,7 +193,7 @@ func reconciles(t testing.TB) float64 {
 	}
 	total := 0.0
 	for _, mf := range mfs {
-		if mf.GetName() != "controller_runtime_reconcile_total" {
+		if mf.GetName() != name {
 			continue
 		}
 		for _, m := range mf.GetMetric() {

@@ -74,6 +74,7 @@ func (r *ProviderReconciler) Reconcile(ctx context.Context, req ctrl.Request) (c
 		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
+	base := obj.DeepCopyObject().(client.Object)
 	before := obj.ProviderStatus().DeepCopy()
 	conds := conditionWriter{generation: obj.GetGeneration(), conds: &obj.ProviderStatus().Conditions}
 
@@ -82,15 +83,18 @@ func (r *ProviderReconciler) Reconcile(ctx context.Context, req ctrl.Request) (c
 		r.Registry.remove(r.key(obj))
 		reason, msg := providerFailure(err)
 		conds.fail(v1.ConditionReady, reason, msg)
+		conds.progress(false, reason, msg, reason == v1.ReasonInvalidProvider)
 		logf.FromContext(ctx).V(1).Info("provider not ready", "reason", reason, "message", msg)
 	} else {
 		r.Registry.put(r.key(obj), conn)
 		publishDiscovery(obj.ProviderStatus(), conn.discovery)
 		conds.ok(v1.ConditionReady, v1.ReasonReady, fmt.Sprintf("discovery read from %s; client management %s", conn.discovery.SourceURL, authSummary(conn)))
+		conds.progress(true, "", "", false)
 	}
 	obj.ProviderStatus().ObservedGeneration = obj.GetGeneration()
 	if !equality.Semantic.DeepEqual(before, obj.ProviderStatus()) {
-		if uerr := r.Status().Update(ctx, obj); uerr != nil {
+		// A merge patch of the status needs no resourceVersion: it cannot conflict.
+		if uerr := r.Status().Patch(ctx, obj, client.MergeFrom(base), client.FieldOwner(fieldManager)); uerr != nil {
 			return ctrl.Result{}, fmt.Errorf("updating provider status: %w", uerr)
 		}
 	}

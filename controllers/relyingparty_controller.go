@@ -2,252 +2,196 @@ package controllers
 
 import (
 	"context"
-	"errors"
 	"fmt"
+	"sync"
 	"time"
 
+	"github.com/go-logr/logr"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	ctrl "sigs.k8s.io/controller-runtime"
-	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
-	"sigs.k8s.io/controller-runtime/pkg/event"
-	"sigs.k8s.io/controller-runtime/pkg/handler"
-	"sigs.k8s.io/controller-runtime/pkg/predicate"
-	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+	logf "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/recorder"
-	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	v1 "github.com/openg2p/esignet-operator/api/v1alpha1"
+	"github.com/openg2p/esignet-operator/internal/registration"
+	"github.com/openg2p/esignet-operator/internal/step"
 )
 
 // RelyingPartyReconciler keeps one eSignet client, its key pair and its rendered configuration
 // in step with an ESignetRelyingParty.
 type RelyingPartyReconciler struct {
 	client.Client
-	Registry *registry
-	Recorder recorder.EventRecorder
-	Options  Options
+	// APIReader reads past the cache: objects the cache does not hold, and the relying party
+	// itself when the cache may not yet show the operator's own last write.
+	APIReader client.Reader
+	Registry  *registry
+	Recorder  recorder.EventRecorder
+	Options   Options
 	// ProviderRetry is how soon a relying party waiting for its provider is checked again.
 	ProviderRetry time.Duration
 
-	memo fingerprintMemo
+	// written maps a relying party's UID to the resourceVersion of the operator's last write
+	// to it (or last fresh read): a cached object at that version is current.
+	written sync.Map
 }
 
 // +kubebuilder:rbac:groups=esignet.openg2p.org,resources=esignetrelyingparties,verbs=get;list;watch;update;patch
 // +kubebuilder:rbac:groups=esignet.openg2p.org,resources=esignetrelyingparties/status,verbs=get;update;patch
 // +kubebuilder:rbac:groups=esignet.openg2p.org,resources=esignetrelyingparties/finalizers,verbs=update
-// +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch;create;update;patch
+// +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch;create;update;patch;delete
+// +kubebuilder:rbac:groups="",resources=configmaps,verbs=get;list;watch;create;update;patch;delete
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
 
-// stepError stops a reconcile at one step: the step's condition and Ready go False with the
-// reason and message. Transient failures also carry err, so controller-runtime backs off.
-type stepError struct {
-	condition string
-	reason    string
-	message   string
-	requeue   time.Duration // retry after this long without an error (waiting on something else)
-	err       error         // transient: retried with exponential backoff
-}
+const (
+	requeueSoon = time.Second
+	requeueSlow = time.Minute
+)
 
-func (e *stepError) Error() string { return e.message }
-
-// Reconcile reads top-down: finalizer, provider, desired state, key, registration, rendering.
+// Reconcile loads the relying party, runs the steps (or the finalizer) and writes the status
+// once, computed whole from what the steps found.
 func (r *RelyingPartyReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
-	rp := &v1.ESignetRelyingParty{}
-	if err := r.Get(ctx, req.NamespacedName, rp); err != nil {
-		return ctrl.Result{}, client.IgnoreNotFound(err)
+	rp, err := r.load(ctx, req.NamespacedName)
+	if rp == nil || err != nil {
+		return ctrl.Result{}, err
 	}
-	before := rp.Status.DeepCopy()
+	sc := &rpScope{rp: rp, log: logf.FromContext(ctx), reg: registration.Load(rp)}
 	if !rp.DeletionTimestamp.IsZero() {
-		return r.finalize(ctx, rp, before)
+		return r.finalize(ctx, sc)
 	}
-	if err := r.ensureFinalizer(ctx, rp); err != nil {
-		return ctrl.Result{}, err
+	st := r.runSteps(ctx, sc, []stepFunc{r.resolveProvider, r.resolveDesired, r.ensureKey, r.ensureRegistered, r.ensureRendered})
+	if err := r.saveMeta(ctx, rp, sc.reg, sc.reg.Exists()); err != nil && st == nil {
+		st = kubeFailure(v1.ConditionRegistered, "recording the registration", err)
 	}
-	if err := r.restoreRegistrationRecord(ctx, rp); err != nil {
-		return ctrl.Result{}, err
-	}
-	step := r.reconcileSteps(ctx, rp)
-	return r.finish(ctx, rp, before, step)
+	return r.finish(ctx, sc, st)
 }
 
-func (r *RelyingPartyReconciler) reconcileSteps(ctx context.Context, rp *v1.ESignetRelyingParty) *stepError {
-	conn, err := r.resolveConnection(ctx, rp)
-	if err != nil {
-		return err
-	}
-	want, serr := resolveDesired(rp, conn, r.Options.ClientIDPrefix)
-	if serr != nil {
-		var se *specError
-		if errors.As(serr, &se) {
-			return &stepError{condition: v1.ConditionRegistered, reason: se.reason, message: se.msg}
+func (r *RelyingPartyReconciler) runSteps(ctx context.Context, sc *rpScope, steps []stepFunc) *step.Stop {
+	for _, s := range steps {
+		if st := s(ctx, sc); st != nil {
+			return st
 		}
-		return &stepError{condition: v1.ConditionRegistered, reason: v1.ReasonInvalidSpec, message: serr.Error()}
 	}
-	rp.Status.ClientID = want.detail.ClientID
-	rp.Status.SecretName = want.secretName
-	kp, kerr := r.ensureKey(ctx, rp, want)
-	if kerr != nil {
-		return kerr
-	}
-	if err := r.ensureRegistered(ctx, rp, conn, want, kp); err != nil {
-		return err
-	}
-	return r.ensureRendered(ctx, rp, conn, want, kp)
+	return nil
 }
 
-// finish sets Ready from the outcome and writes status once, only when it changed.
-func (r *RelyingPartyReconciler) finish(ctx context.Context, rp *v1.ESignetRelyingParty, before *v1.ESignetRelyingPartyStatus, step *stepError) (ctrl.Result, error) {
-	conds := conditionWriter{generation: rp.Generation, conds: &rp.Status.Conditions}
-	if step == nil {
-		conds.ok(v1.ConditionReady, v1.ReasonReady, fmt.Sprintf("client %s is registered at eSignet and its configuration is rendered", rp.Status.ClientID))
-	} else {
-		conds.fail(step.condition, step.reason, step.message)
-		conds.fail(v1.ConditionReady, step.reason, step.message)
+// load reads the relying party from the cache, or from the API server when the cache may not
+// show the operator's own last write (a pass triggered by its Secret writes often runs before
+// the cache has its status write). Nil when it is gone.
+func (r *RelyingPartyReconciler) load(ctx context.Context, key types.NamespacedName) (*v1.ESignetRelyingParty, error) {
+	rp := &v1.ESignetRelyingParty{}
+	if err := r.Get(ctx, key, rp); err != nil {
+		return nil, client.IgnoreNotFound(err)
 	}
-	rp.Status.ObservedGeneration = rp.Generation
-	if !equality.Semantic.DeepEqual(before, &rp.Status) {
-		if err := r.Status().Update(ctx, rp); err != nil {
-			return ctrl.Result{}, fmt.Errorf("updating status: %w", err)
+	if rv, ok := r.written.Load(rp.UID); ok && rv == rp.ResourceVersion {
+		return rp, nil
+	}
+	if err := r.APIReader.Get(ctx, key, rp); err != nil {
+		return nil, client.IgnoreNotFound(err)
+	}
+	r.written.Store(rp.UID, rp.ResourceVersion)
+	return rp, nil
+}
+
+// finish writes the status when it changed and tells controller-runtime when to come back.
+func (r *RelyingPartyReconciler) finish(ctx context.Context, sc *rpScope, st *step.Stop) (ctrl.Result, error) {
+	status := computeStatus(sc, st, &sc.rp.Status)
+	if !equality.Semantic.DeepEqual(status, sc.rp.Status) {
+		if err := r.writeStatus(ctx, sc.rp, status); err != nil {
+			return ctrl.Result{}, fmt.Errorf("writing status: %w", err)
 		}
 	}
 	switch {
-	case step == nil:
+	case st == nil:
 		return ctrl.Result{}, nil
-	case step.err != nil:
-		return ctrl.Result{}, step.err
+	case st.Err != nil:
+		sc.log.V(1).Info("retrying with backoff", "reason", st.Reason, "message", st.Message)
+		return ctrl.Result{}, st
 	}
-	return ctrl.Result{RequeueAfter: step.requeue}, nil
+	return ctrl.Result{RequeueAfter: st.Requeue}, nil
 }
 
-func (r *RelyingPartyReconciler) ensureFinalizer(ctx context.Context, rp *v1.ESignetRelyingParty) error {
-	if controllerutil.ContainsFinalizer(rp, v1.Finalizer) {
-		return nil
+// writeStatus applies the whole status under the operator's field manager: fields it no longer
+// sets are removed, and no resourceVersion is needed, so it never conflicts with itself.
+func (r *RelyingPartyReconciler) writeStatus(ctx context.Context, rp *v1.ESignetRelyingParty, status v1.ESignetRelyingPartyStatus) error {
+	u, err := applyObject(rp)
+	if err != nil {
+		return err
 	}
-	controllerutil.AddFinalizer(rp, v1.Finalizer)
-	if err := r.Update(ctx, rp); err != nil {
-		return fmt.Errorf("adding finalizer: %w", err)
+	st, err := runtime.DefaultUnstructuredConverter.ToUnstructured(&status)
+	if err != nil {
+		return err
 	}
+	u.Object["status"] = st
+	if err := r.Status().Apply(ctx, client.ApplyConfigurationFromUnstructured(u), client.FieldOwner(fieldManager), client.ForceOwnership); err != nil {
+		return err
+	}
+	r.written.Store(rp.UID, u.GetResourceVersion())
+	rp.Status = status
 	return nil
 }
 
-// restoreRegistrationRecord puts the registration annotations back from status when something
-// removed them all (a GitOps tool replacing the object, a person tidying up), so a registered
-// client is not mistaken for a new one and reported as a client-id conflict.
-func (r *RelyingPartyReconciler) restoreRegistrationRecord(ctx context.Context, rp *v1.ESignetRelyingParty) error {
-	a, s := rp.Annotations, rp.Status
-	if s.RegisteredKeyID == "" || s.ClientID == "" || a[annotationRegisteredKeyID] != "" ||
-		a[v1.AnnotationCreateSucceeded] != "" || a[v1.AnnotationCreatePending] != "" {
+// saveMeta makes the relying party's finalizer and registration annotation match the record,
+// by server-side apply (other finalizers and annotations are not touched). withFinalizer is
+// true whenever a client may exist at eSignet.
+func (r *RelyingPartyReconciler) saveMeta(ctx context.Context, rp *v1.ESignetRelyingParty, reg registration.Record, withFinalizer bool) error {
+	ann := reg.Annotation()
+	if rp.Annotations[v1.AnnotationRegistration] == ann && controllerutil.ContainsFinalizer(rp, v1.Finalizer) == withFinalizer {
 		return nil
 	}
-	if err := r.annotate(ctx, rp, map[string]string{v1.AnnotationCreateSucceeded: "restored-from-status",
-		annotationClientID: s.ClientID, annotationRegisteredKeyID: s.RegisteredKeyID}); err != nil {
-		return fmt.Errorf("restoring registration annotations: %w", err)
+	u, err := applyObject(rp)
+	if err != nil {
+		return err
 	}
+	if ann != "" {
+		u.SetAnnotations(map[string]string{v1.AnnotationRegistration: ann})
+	}
+	if withFinalizer {
+		u.SetFinalizers([]string{v1.Finalizer})
+	}
+	if err := r.Apply(ctx, client.ApplyConfigurationFromUnstructured(u), client.FieldOwner(fieldManager), client.ForceOwnership); err != nil {
+		return err
+	}
+	r.written.Store(rp.UID, u.GetResourceVersion())
+	rp.ResourceVersion, rp.Finalizers, rp.Annotations = u.GetResourceVersion(), u.GetFinalizers(), u.GetAnnotations()
 	return nil
 }
 
-// resolveConnection finds the provider's published connection.
-func (r *RelyingPartyReconciler) resolveConnection(ctx context.Context, rp *v1.ESignetRelyingParty) (*connection, *stepError) {
-	key := providerKeyFor(rp)
-	var obj providerObject = &v1.ESignetProvider{}
-	if key.Kind == v1.KindClusterESignetProvider {
-		obj = &v1.ClusterESignetProvider{}
-	}
-	notReady := func(reason, msg string) *stepError {
-		return &stepError{condition: v1.ConditionRegistered, reason: reason, message: msg, requeue: r.ProviderRetry}
-	}
-	if err := r.Get(ctx, types.NamespacedName{Namespace: key.Namespace, Name: key.Name}, obj); err != nil {
-		if client.IgnoreNotFound(err) == nil {
-			return nil, notReady(v1.ReasonProviderNotFound, fmt.Sprintf("%s %q not found", key.Kind, key.Name))
-		}
-		return nil, &stepError{condition: v1.ConditionRegistered, reason: v1.ReasonProviderNotReady, message: err.Error(), err: err}
-	}
-	conn := r.Registry.get(key)
-	if conn == nil {
-		msg := fmt.Sprintf("%s %q is not ready", key.Kind, key.Name)
-		for _, c := range obj.ProviderStatus().Conditions {
-			if c.Type == v1.ConditionReady && c.Status != "True" {
-				msg += fmt.Sprintf(": %s: %s", c.Reason, c.Message)
-			}
-		}
-		return nil, notReady(v1.ReasonProviderNotReady, msg)
-	}
-	return conn, nil
+// applyObject is the identity part of an apply request for rp; the uid makes the request fail
+// rather than recreate a relying party deleted in the meantime.
+func applyObject(rp *v1.ESignetRelyingParty) (*unstructured.Unstructured, error) {
+	u := &unstructured.Unstructured{}
+	u.SetAPIVersion(v1.GroupVersion.String())
+	u.SetKind("ESignetRelyingParty")
+	u.SetNamespace(rp.Namespace)
+	u.SetName(rp.Name)
+	u.SetUID(rp.UID)
+	return u, nil
 }
 
-func providerKeyFor(rp *v1.ESignetRelyingParty) providerKey {
-	if rp.Spec.ProviderRef.Kind == v1.KindClusterESignetProvider {
-		return providerKey{Kind: v1.KindClusterESignetProvider, Name: rp.Spec.ProviderRef.Name}
+// record reports one external action: a log line with the step and outcome, and an event.
+func (r *RelyingPartyReconciler) record(ctx context.Context, sc *rpScope, stepName, eventType, reason, action, message string) {
+	log := sc.log.WithValues("step", stepName, "action", action, "outcome", reason)
+	if eventType == corev1.EventTypeWarning {
+		log.Info(message, "warning", true)
+	} else {
+		log.Info(message)
 	}
-	return providerKey{Kind: v1.KindESignetProvider, Namespace: rp.Namespace, Name: rp.Spec.ProviderRef.Name}
+	r.event(sc, eventType, reason, action, message)
 }
 
-func (r *RelyingPartyReconciler) event(rp *v1.ESignetRelyingParty, eventType, reason, action, note string, args ...any) {
+func (r *RelyingPartyReconciler) event(sc *rpScope, eventType, reason, action, message string) {
 	if r.Recorder != nil {
-		r.Recorder.Eventf(rp, nil, eventType, reason, action, note, args...)
+		r.Recorder.Eventf(sc.rp, nil, eventType, reason, action, "%s", message)
 	}
 }
 
-const indexProviderRef = "spec.providerRef"
-
-// SetupWithManager watches relying parties, their Secrets and their providers.
-func (r *RelyingPartyReconciler) SetupWithManager(mgr ctrl.Manager) error {
-	if err := mgr.GetFieldIndexer().IndexField(context.Background(), &v1.ESignetRelyingParty{}, indexProviderRef,
-		func(o client.Object) []string {
-			k := providerKeyFor(o.(*v1.ESignetRelyingParty))
-			return []string{k.Kind + "/" + k.Name}
-		}); err != nil {
-		return fmt.Errorf("indexing providerRef: %w", err)
-	}
-	return ctrl.NewControllerManagedBy(mgr).
-		Named("esignetrelyingparty").
-		WithOptions(controller.Options{MaxConcurrentReconciles: r.Options.MaxConcurrentReconciles}).
-		For(&v1.ESignetRelyingParty{}, builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{}, deletionStarted))).
-		Owns(&corev1.Secret{}).
-		Watches(&v1.ESignetProvider{}, handler.EnqueueRequestsFromMapFunc(r.forProvider(v1.KindESignetProvider))).
-		Watches(&v1.ClusterESignetProvider{}, handler.EnqueueRequestsFromMapFunc(r.forProvider(v1.KindClusterESignetProvider))).
-		WatchesRawSource(source.Channel(r.Registry.ready, handler.TypedEnqueueRequestsFromMapFunc(r.forReadyProvider))).
-		Complete(r)
-}
-
-// forReadyProvider maps a provider whose connection appeared to its relying parties.
-func (r *RelyingPartyReconciler) forReadyProvider(ctx context.Context, k providerKey) []reconcile.Request {
-	var p client.Object = &v1.ESignetProvider{}
-	if k.Kind == v1.KindClusterESignetProvider {
-		p = &v1.ClusterESignetProvider{}
-	}
-	p.SetNamespace(k.Namespace)
-	p.SetName(k.Name)
-	return r.forProvider(k.Kind)(ctx, p)
-}
-
-// forProvider maps a provider change (its status turning Ready, typically) to its relying parties.
-func (r *RelyingPartyReconciler) forProvider(kind string) handler.MapFunc {
-	return func(ctx context.Context, p client.Object) []reconcile.Request {
-		list := &v1.ESignetRelyingPartyList{}
-		opts := []client.ListOption{client.MatchingFields{indexProviderRef: kind + "/" + p.GetName()}}
-		if kind == v1.KindESignetProvider {
-			opts = append(opts, client.InNamespace(p.GetNamespace()))
-		}
-		if err := r.List(ctx, list, opts...); err != nil {
-			return nil
-		}
-		reqs := make([]reconcile.Request, 0, len(list.Items))
-		for _, rp := range list.Items {
-			reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&rp)})
-		}
-		return reqs
-	}
-}
-
-// deletionStarted lets the finalizer run even where setting deletionTimestamp bumps no generation.
-var deletionStarted = predicate.Funcs{
-	UpdateFunc: func(e event.UpdateEvent) bool {
-		return e.ObjectOld.GetDeletionTimestamp().IsZero() && !e.ObjectNew.GetDeletionTimestamp().IsZero()
-	},
+// loggerFor gives a step's logger to code that takes it from the context (the eSignet client).
+func loggerFor(ctx context.Context, sc *rpScope, stepName string) context.Context {
+	return logr.NewContext(ctx, sc.log.WithValues("step", stepName))
 }

@@ -3,7 +3,6 @@ package controllers
 import (
 	"context"
 	"fmt"
-	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -13,88 +12,95 @@ import (
 
 	v1 "github.com/openg2p/esignet-operator/api/v1alpha1"
 	"github.com/openg2p/esignet-operator/internal/esignet"
+	"github.com/openg2p/esignet-operator/internal/step"
 )
 
-// finalize applies the deletion policy. Deactivate retries through eSignet outages until it
-// succeeds or a person sets the force-delete annotation; Retain releases the Secrets so the
-// garbage collector keeps the key of the client left at eSignet.
-func (r *RelyingPartyReconciler) finalize(ctx context.Context, rp *v1.ESignetRelyingParty, before *v1.ESignetRelyingPartyStatus) (ctrl.Result, error) {
+// finalize applies the deletion policy, then lets the relying party go. Deactivate retries
+// through eSignet outages until it succeeds or a person sets the force-delete annotation;
+// Retain releases the owned objects so the garbage collector keeps the key of the client left
+// at eSignet.
+func (r *RelyingPartyReconciler) finalize(ctx context.Context, sc *rpScope) (ctrl.Result, error) {
+	rp := sc.rp
 	if !controllerutil.ContainsFinalizer(rp, v1.Finalizer) {
 		return ctrl.Result{}, nil
 	}
-	mayExist := rp.Annotations[v1.AnnotationCreateSucceeded] != "" || rp.Annotations[v1.AnnotationCreatePending] != "" ||
-		rp.Status.RegisteredKeyID != ""
 	switch {
 	case rp.Spec.DeletionPolicy == v1.DeletionPolicyRetain:
-		if err := r.releaseSecrets(ctx, rp); err != nil {
+		if err := r.releaseObjects(ctx, rp); err != nil {
 			return ctrl.Result{}, err
 		}
-		r.event(rp, corev1.EventTypeNormal, "Retained", "DeleteClient", "Left client %s at eSignet and its Secrets in place (deletionPolicy Retain)", rp.Status.ClientID)
+		r.record(ctx, sc, "delete", corev1.EventTypeNormal, v1.EventRetained, "DeleteClient",
+			fmt.Sprintf("Left client %s at eSignet and its Secrets in place (deletionPolicy Retain)", sc.reg.ClientID))
 	case rp.Annotations[v1.AnnotationForceDelete] == "true":
-		r.event(rp, corev1.EventTypeWarning, "ForceDeleted", "DeleteClient", "Client %s was not deactivated at eSignet (%s=true)", rp.Status.ClientID, v1.AnnotationForceDelete)
-	case mayExist:
-		if step := r.deactivate(ctx, rp); step != nil {
-			step.message += fmt.Sprintf("; to delete without deactivating, annotate %s=true", v1.AnnotationForceDelete)
-			return r.finish(ctx, rp, before, step)
+		r.record(ctx, sc, "delete", corev1.EventTypeWarning, v1.EventDeactivationAbandoned, "DeleteClient",
+			fmt.Sprintf("Client %s was not deactivated at eSignet (%s=true)", sc.reg.ClientID, v1.AnnotationForceDelete))
+	case sc.reg.Exists():
+		if st := r.deactivate(ctx, sc); st != nil {
+			st.Message += fmt.Sprintf("; to delete without deactivating, annotate %s=true", v1.AnnotationForceDelete)
+			return r.finish(ctx, sc, st)
 		}
 	}
-	controllerutil.RemoveFinalizer(rp, v1.Finalizer)
-	r.memo.forget(rp.UID)
-	if err := r.Update(ctx, rp); err != nil {
-		return ctrl.Result{}, client.IgnoreNotFound(err)
+	if err := r.saveMeta(ctx, rp, sc.reg, false); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(fmt.Errorf("removing the finalizer: %w", err))
 	}
+	r.written.Delete(rp.UID)
 	return ctrl.Result{}, nil
 }
 
-func (r *RelyingPartyReconciler) deactivate(ctx context.Context, rp *v1.ESignetRelyingParty) *stepError {
-	conn, serr := r.resolveConnection(ctx, rp)
-	if serr != nil {
-		serr.reason = v1.ReasonDeactivating
-		return serr
+// deactivate sets the client INACTIVE at eSignet.
+func (r *RelyingPartyReconciler) deactivate(ctx context.Context, sc *rpScope) *step.Stop {
+	if st := r.runSteps(ctx, sc, []stepFunc{r.resolveProvider, r.resolveDesired}); st != nil {
+		st.Condition, st.Reason, st.Terminal = v1.ConditionRegistered, v1.ReasonDeactivating, false
+		if st.Err == nil && st.Requeue == 0 {
+			st.Requeue = r.ProviderRetry
+		}
+		return st
 	}
-	want, err := resolveDesired(rp, conn, r.Options.ClientIDPrefix)
-	if err != nil {
-		return &stepError{condition: v1.ConditionRegistered, reason: v1.ReasonDeactivating, message: "cannot build the deactivation request: " + err.Error(), requeue: r.ProviderRetry}
-	}
-	det := want.detail
-	_, err = conn.client.SetStatus(ctx, det, esignet.StatusInactive)
+	det := sc.want.detail
+	det.ClientID = sc.reg.ClientID
+	_, err := sc.conn.client.SetStatus(loggerFor(ctx, sc, "delete"), det, esignet.StatusInactive)
 	switch {
 	case err == nil:
-		r.event(rp, corev1.EventTypeNormal, "Deactivated", "DeactivateClient", "Set client %s INACTIVE at eSignet", det.ClientID)
+		r.record(ctx, sc, "delete", corev1.EventTypeNormal, v1.EventClientDeactivated, "DeactivateClient",
+			fmt.Sprintf("Set client %s INACTIVE at eSignet", det.ClientID))
 		return nil
 	case esignet.HasCode(err, esignet.CodeInvalidClientID):
 		return nil // eSignet does not know it: nothing to deactivate
 	}
-	r.event(rp, corev1.EventTypeWarning, v1.ReasonDeactivating, "DeactivateClient", "Deactivating client %s: %v", det.ClientID, err)
-	step := &stepError{condition: v1.ConditionRegistered, reason: v1.ReasonDeactivating, message: fmt.Sprintf("deactivating client %s: %v", det.ClientID, err)}
+	r.record(ctx, sc, "delete", corev1.EventTypeWarning, v1.EventDeactivationFailed, "DeactivateClient",
+		fmt.Sprintf("Deactivating client %s: %v", det.ClientID, err))
+	st := &step.Stop{Condition: v1.ConditionRegistered, Reason: v1.ReasonDeactivating, Message: fmt.Sprintf("deactivating client %s: %v", det.ClientID, err)}
 	if esignet.KindOf(err) == esignet.KindTransient {
-		step.err = err
+		st.Err = err
 	} else {
-		step.requeue = time.Minute
+		st.Requeue = requeueSlow
 	}
-	return step
+	return st
 }
 
-// releaseSecrets removes this resource's owner reference from the Secrets it controls.
-func (r *RelyingPartyReconciler) releaseSecrets(ctx context.Context, rp *v1.ESignetRelyingParty) error {
-	list := &corev1.SecretList{}
-	if err := r.List(ctx, list, client.InNamespace(rp.Namespace), client.MatchingLabels{LabelManagedBy: LabelManagedByValue, LabelRelyingParty: rp.Name}); err != nil {
-		return fmt.Errorf("listing Secrets to retain: %w", err)
-	}
-	for i := range list.Items {
-		s := &list.Items[i]
-		if !metav1.IsControlledBy(s, rp) {
-			continue
+// releaseObjects removes this resource's owner reference from the objects it controls, so they
+// outlive it.
+func (r *RelyingPartyReconciler) releaseObjects(ctx context.Context, rp *v1.ESignetRelyingParty) error {
+	sel := client.MatchingLabels{LabelManagedBy: LabelManagedByValue, LabelRelyingParty: relyingPartyLabel(rp.Name)}
+	for _, list := range []client.ObjectList{&corev1.SecretList{}, &corev1.ConfigMapList{}} {
+		if err := r.List(ctx, list, client.InNamespace(rp.Namespace), sel); err != nil {
+			return fmt.Errorf("listing objects to retain: %w", err)
 		}
-		var refs []metav1.OwnerReference
-		for _, ref := range s.OwnerReferences {
-			if ref.UID != rp.UID {
-				refs = append(refs, ref)
+		for _, obj := range objectsOf(list) {
+			if !metav1.IsControlledBy(obj, rp) {
+				continue
 			}
-		}
-		s.OwnerReferences = refs
-		if err := r.Update(ctx, s); err != nil {
-			return fmt.Errorf("releasing Secret %s: %w", s.Name, err)
+			base := obj.DeepCopyObject().(client.Object)
+			var refs []metav1.OwnerReference
+			for _, ref := range obj.GetOwnerReferences() {
+				if ref.UID != rp.UID {
+					refs = append(refs, ref)
+				}
+			}
+			obj.SetOwnerReferences(refs)
+			if err := r.Patch(ctx, obj, client.MergeFrom(base), client.FieldOwner(fieldManager)); err != nil {
+				return fmt.Errorf("releasing %s: %w", obj.GetName(), err)
+			}
 		}
 	}
 	return nil

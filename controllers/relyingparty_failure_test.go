@@ -48,8 +48,8 @@ func TestDuplicateClientIDWithoutIntentIsAConflict(t *testing.T) {
 	if c, _ := f.fake.Client(f.ns + "-dup"); c.ClientName != "Someone else's" {
 		t.Fatalf("the foreign client was modified: %+v", c)
 	}
-	if rp.Annotations[v1.AnnotationCreatePending] != "" {
-		t.Fatal("create intent left behind after a definite refusal")
+	if rp.Annotations[v1.AnnotationRegistration] != "" || rp.Status.Registration == nil || rp.Status.Registration.State != "" {
+		t.Fatalf("create intent left behind after a definite refusal: %v %+v", rp.Annotations, rp.Status.Registration)
 	}
 	if f.fake.Counters()["PUT /v1/esignet/client-mgmt/client/{id}"] != 0 {
 		t.Fatal("the operator tried to take over a client it did not create")
@@ -68,18 +68,17 @@ func TestDuplicateClientIDWithIntentConverges(t *testing.T) {
 	f := newFixture(t, fakeesignet.Options{})
 	f.newRP("crash")
 	rp := f.waitReady("crash")
-	// Roll the resource back to "create sent, answer never recorded" (status first: a status
-	// write triggers no reconcile), together with a spec change, in one write.
+	if rp.Annotations[v1.AnnotationRegistration] == "" {
+		t.Fatal("no registration annotation on a registered client")
+	}
+	// Roll the resource back to "create sent, answer never recorded" (a status write triggers
+	// no reconcile), then change the spec.
 	rp.Status = v1.ESignetRelyingPartyStatus{}
 	if err := k8sClient.Status().Update(f.ctx, rp); err != nil {
 		t.Fatal(err)
 	}
 	f.fake.ResetCounters()
-	f.update("crash", func(r *v1.ESignetRelyingParty) {
-		delete(r.Annotations, v1.AnnotationCreateSucceeded)
-		r.Annotations[v1.AnnotationCreatePending] = "2026-01-01T00:00:00Z"
-		r.Spec.ClientName = "After the crash"
-	})
+	f.update("crash", func(r *v1.ESignetRelyingParty) { r.Spec.ClientName = "After the crash" })
 	rp = f.waitReady("crash")
 	c := f.fake.Counters()
 	if c["POST /v1/esignet/client-mgmt/client"] != 1 || c["PUT /v1/esignet/client-mgmt/client/{id}"] != 1 {
@@ -91,8 +90,8 @@ func TestDuplicateClientIDWithIntentConverges(t *testing.T) {
 	if got, _ := f.fake.Client(f.ns + "-crash"); got.ClientName != "After the crash" {
 		t.Fatalf("not converged: %+v", got)
 	}
-	if rp.Annotations[v1.AnnotationCreateSucceeded] == "" || rp.Annotations[v1.AnnotationCreatePending] != "" {
-		t.Fatalf("annotations after convergence: %v", rp.Annotations)
+	if r := rp.Status.Registration; r == nil || r.State != v1.RegistrationRegistered {
+		t.Fatalf("registration after convergence: %+v", r)
 	}
 }
 
@@ -222,7 +221,7 @@ func TestKeySecretDeletedByUser(t *testing.T) {
 	if err := k8sClient.Delete(f.ctx, f.secret("lost-esignet-client")); err != nil {
 		t.Fatal(err)
 	}
-	rp := f.waitCondition("lost", v1.ConditionKeyReady, metav1.ConditionFalse, v1.ReasonKeyMismatch)
+	rp := f.waitCondition("lost", v1.ConditionKeyReady, metav1.ConditionFalse, v1.ReasonRegisteredKeyMissing)
 	if msg := f.condition(rp, v1.ConditionReady).Message; !strings.Contains(msg, "restore it from a backup") {
 		t.Fatalf("message gives no way out: %s", msg)
 	}
@@ -240,7 +239,7 @@ func TestForeignSecretIsNeverOverwritten(t *testing.T) {
 	f := newFixture(t, fakeesignet.Options{})
 	f.create(&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: f.ns, Name: "mine"}, Data: map[string][]byte{"x": []byte("y")}})
 	f.newRP("taker", func(r *v1.ESignetRelyingParty) { r.Spec.SecretName = "mine" })
-	f.waitCondition("taker", v1.ConditionKeyReady, metav1.ConditionFalse, v1.ReasonSecretConflict)
+	f.waitCondition("taker", v1.ConditionKeyReady, metav1.ConditionFalse, v1.ReasonSecretNotOwned)
 	s := f.secret("mine")
 	if len(s.Data) != 1 || string(s.Data["x"]) != "y" || len(s.OwnerReferences) != 0 {
 		t.Fatalf("foreign Secret was modified: %v", s)
@@ -285,8 +284,7 @@ func TestLostAnnotationsAreRestoredFromStatus(t *testing.T) {
 	})
 	f.eventually("annotations restored", func() (bool, string) {
 		a := f.get("wiped").Annotations
-		return a[annotationRegisteredKeyID] == want[annotationRegisteredKeyID] && a[annotationClientID] == want[annotationClientID] &&
-			a[v1.AnnotationCreateSucceeded] != "", fmt.Sprint(a)
+		return a[v1.AnnotationRegistration] != "" && a[v1.AnnotationRegistration] == want[v1.AnnotationRegistration], fmt.Sprint(a)
 	})
 	rp = f.waitReady("wiped")
 	if n := f.fake.ClientMgmtCalls(); n != 0 {

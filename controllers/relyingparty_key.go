@@ -3,193 +3,125 @@ package controllers
 import (
 	"context"
 	"fmt"
-	"maps"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
 	v1 "github.com/openg2p/esignet-operator/api/v1alpha1"
 	"github.com/openg2p/esignet-operator/internal/keys"
+	"github.com/openg2p/esignet-operator/internal/registration"
+	"github.com/openg2p/esignet-operator/internal/step"
 )
 
-// ensureKey returns the relying party's key pair, generating it into the Secret when there is
-// none. The Secret is written before anything is registered, never overwritten, and never
+// ensureKey loads the relying party's key pair from its Secret, generating it there when there
+// is none. The Secret is written before anything is registered, never overwritten, and never
 // regenerated once a key may have reached eSignet.
-func (r *RelyingPartyReconciler) ensureKey(ctx context.Context, rp *v1.ESignetRelyingParty, want *desiredClient) (*keys.KeyPair, *stepError) {
-	conds := conditionWriter{generation: rp.Generation, conds: &rp.Status.Conditions}
-	secret := &corev1.Secret{}
-	err := r.Get(ctx, client.ObjectKey{Namespace: rp.Namespace, Name: want.secretName}, secret)
-	switch {
-	case apierrors.IsNotFound(err):
-		kp, serr := r.generateKey(ctx, rp, want)
-		if serr != nil {
-			return nil, serr
-		}
-		rp.Status.KeyID = kp.KeyID
-		conds.ok(v1.ConditionKeyReady, v1.ReasonKeyGenerated, fmt.Sprintf("generated %s key %s into Secret %s", kp.Algorithm, kp.KeyID, want.secretName))
-		return kp, nil
-	case err != nil:
-		return nil, keyFailure(v1.ReasonKeyInvalid, "reading Secret "+want.secretName, err)
-	}
-	reportedKID := rp.Status.KeyID
-	kp, serr := r.loadKey(ctx, rp, want, secret)
-	if serr != nil {
-		return nil, serr
-	}
-	reason, msg := v1.ReasonKeyLoaded, fmt.Sprintf("%s key %s from Secret %s", kp.Algorithm, kp.KeyID, want.secretName)
-	if c := meta.FindStatusCondition(rp.Status.Conditions, v1.ConditionKeyReady); c != nil && c.Status == metav1.ConditionTrue && reportedKID == kp.KeyID {
-		// Same key as reported (often just generated): keep the report, so the next reconcile
-		// costs no status write.
-		reason, msg = c.Reason, c.Message
-	}
-	conds.ok(v1.ConditionKeyReady, reason, msg)
-	return kp, nil
-}
-
-func (r *RelyingPartyReconciler) generateKey(ctx context.Context, rp *v1.ESignetRelyingParty, want *desiredClient) (*keys.KeyPair, *stepError) {
-	if kid := registeredKeyID(rp); kid != "" {
-		// A key that may be registered is gone: a new one could never be registered under this
-		// client id (eSignet cannot change a public key), so do not pretend otherwise.
-		return nil, &stepError{condition: v1.ConditionKeyReady, reason: v1.ReasonKeyMismatch, message: fmt.Sprintf(
-			"Secret %s holding key %s, which eSignet may hold for client %s, is missing; restore it from a backup, or delete this resource and create a new one with a new clientID",
-			want.secretName, kid, want.detail.ClientID)}
-	}
-	kp, err := keys.Generate(want.algorithm, want.rsaBits)
+func (r *RelyingPartyReconciler) ensureKey(ctx context.Context, sc *rpScope) *step.Stop {
+	name := sc.want.secretName
+	secret, err := r.readObject(ctx, sc.rp.Namespace, name, &corev1.Secret{})
 	if err != nil {
-		return nil, keyFailure(v1.ReasonKeyInvalid, "generating key", err)
+		return kubeFailure(v1.ConditionKeyReady, "reading Secret "+name, err)
 	}
-	data, err := kp.SecretData(want.detail.ClientID)
-	if err != nil {
-		return nil, keyFailure(v1.ReasonKeyInvalid, "encoding key", err)
+	if secret == nil {
+		return r.generateKey(ctx, sc)
 	}
-	secret := &corev1.Secret{
-		ObjectMeta: metav1.ObjectMeta{Name: want.secretName, Namespace: rp.Namespace},
-		Type:       corev1.SecretTypeOpaque,
-		Data:       data,
+	s := secret.(*corev1.Secret)
+	adopt, st := keySecretOwnership(sc.rp, s, sc.want.detail.ClientID)
+	if st != nil {
+		return st
 	}
-	applySecretMetadata(secret, rp)
-	if err := controllerutil.SetControllerReference(rp, secret, r.Scheme()); err != nil {
-		return nil, keyFailure(v1.ReasonKeyInvalid, "owning Secret", err)
+	kp, st := checkKey(s, sc.want, sc.reg)
+	if st != nil {
+		return st
 	}
-	// Create never overwrites: if the Secret appeared since the cached read, this fails and the
-	// next reconcile reads the key that is there.
-	if err := r.Create(ctx, secret); err != nil {
-		return nil, keyFailure(v1.ReasonKeyInvalid, "creating Secret "+want.secretName, err)
+	if adopt && !sc.reg.Exists() {
+		// A Secret retained from an earlier resource of this name: its client may exist at
+		// eSignet with this key, so a duplicate_client_id is ours and converges.
+		sc.reg = registration.Record{State: v1.RegistrationPending, ClientID: sc.want.detail.ClientID, KeyID: kp.KeyID}
 	}
-	r.event(rp, corev1.EventTypeNormal, v1.ReasonKeyGenerated, "GenerateKey", "Generated %s key %s into Secret %s", kp.Algorithm, kp.KeyID, want.secretName)
-	return kp, nil
-}
-
-// loadKey validates an existing Secret and keeps its non-key metadata current.
-func (r *RelyingPartyReconciler) loadKey(ctx context.Context, rp *v1.ESignetRelyingParty, want *desiredClient, secret *corev1.Secret) (*keys.KeyPair, *stepError) {
-	if err := r.checkOwnership(ctx, rp, want, secret); err != nil {
-		return nil, err
+	if err := r.applyObjectMeta(ctx, sc, s, roleKey); err != nil {
+		return kubeFailure(v1.ConditionKeyReady, "updating Secret "+name, err)
 	}
-	kp, err := keys.FromSecretData(secret.Data)
-	if err != nil {
-		return nil, &stepError{condition: v1.ConditionKeyReady, reason: v1.ReasonKeyInvalid,
-			message: fmt.Sprintf("Secret %s: %v; the operator does not overwrite keys: restore the Secret or delete it (only safe if the client was never registered)", want.secretName, err)}
+	if adopt {
+		r.record(ctx, sc, "key", corev1.EventTypeNormal, v1.EventSecretAdopted, "AdoptSecret",
+			fmt.Sprintf("Adopted retained Secret %s holding key %s for client %s", name, kp.KeyID, sc.want.detail.ClientID))
 	}
-	if kid := registeredKeyID(rp); kid != "" && kid != kp.KeyID {
-		return nil, &stepError{condition: v1.ConditionKeyReady, reason: v1.ReasonKeyMismatch, message: fmt.Sprintf(
-			"Secret %s holds key %s but client %s was registered with key %s; restore the registered key from a backup", want.secretName, kp.KeyID, want.detail.ClientID, kid)}
-	}
-	if kp.Algorithm != want.algorithm {
-		return nil, &stepError{condition: v1.ConditionKeyReady, reason: v1.ReasonKeyInvalid, message: fmt.Sprintf(
-			"Secret %s holds a %s key but spec.key.algorithm is %s", want.secretName, kp.Algorithm, want.algorithm)}
-	}
-	rp.Status.KeyID = kp.KeyID
-	updated := secret.DeepCopy()
-	updated.Data[keys.SecretKeyClientID] = []byte(want.detail.ClientID)
-	applySecretMetadata(updated, rp)
-	if !maps.EqualFunc(updated.Data, secret.Data, func(a, b []byte) bool { return string(a) == string(b) }) ||
-		!maps.Equal(updated.Labels, secret.Labels) || !maps.Equal(updated.Annotations, secret.Annotations) {
-		if err := r.Update(ctx, updated); err != nil {
-			return nil, keyFailure(v1.ReasonKeyInvalid, "updating Secret "+want.secretName, err)
-		}
-	}
-	return kp, nil
-}
-
-// checkOwnership refuses a Secret the operator did not create for this resource, except one it
-// created for an earlier resource of the same name that was deleted with deletionPolicy Retain
-// and that records the same client id: that one is adopted, so delete-and-reapply keeps the key.
-func (r *RelyingPartyReconciler) checkOwnership(ctx context.Context, rp *v1.ESignetRelyingParty, want *desiredClient, secret *corev1.Secret) *stepError {
-	if ownedBy(secret, rp) {
-		return nil
-	}
-	retained := retainedFor(secret, rp) && secret.Annotations[annotationClientID] == want.detail.ClientID
-	if !retained {
-		return &stepError{condition: v1.ConditionKeyReady, reason: v1.ReasonSecretConflict, message: fmt.Sprintf(
-			"Secret %s exists and was not created by the operator for this resource; it is left untouched: choose another spec.secretName or remove the Secret", want.secretName)}
-	}
-	adopted := secret.DeepCopy()
-	if err := controllerutil.SetControllerReference(rp, adopted, r.Scheme()); err != nil {
-		return keyFailure(v1.ReasonKeyInvalid, "owning Secret", err)
-	}
-	if err := r.Update(ctx, adopted); err != nil {
-		return keyFailure(v1.ReasonKeyInvalid, "adopting Secret "+want.secretName, err)
-	}
-	// The client may already exist at eSignet with this key: mark the create intent so a
-	// duplicate_client_id is converged rather than reported as a conflict.
-	if rp.Annotations[v1.AnnotationCreatePending] == "" && rp.Annotations[v1.AnnotationCreateSucceeded] == "" {
-		if err := r.annotate(ctx, rp, map[string]string{v1.AnnotationCreatePending: "adopted", annotationClientID: want.detail.ClientID,
-			annotationRegisteredKeyID: string(secret.Data[keys.SecretKeyKeyID])}); err != nil {
-			return keyFailure(v1.ReasonKeyInvalid, "recording adoption", err)
-		}
-	}
-	*secret = *adopted
-	r.event(rp, corev1.EventTypeNormal, "SecretAdopted", "AdoptSecret", "Adopted retained Secret %s for client %s", want.secretName, want.detail.ClientID)
+	sc.key = kp
+	sc.ok(v1.ConditionKeyReady, v1.ReasonKeyLoaded, fmt.Sprintf("%s key %s in Secret %s", kp.Algorithm, kp.KeyID, name))
 	return nil
 }
 
-// applySecretMetadata sets the labels the filtered cache and the adoption rule rely on, the
-// template's labels and annotations, and the client id the key belongs to.
-func applySecretMetadata(s *corev1.Secret, rp *v1.ESignetRelyingParty) {
-	labels := map[string]string{}
-	annotations := map[string]string{}
-	if t := rp.Spec.SecretTemplate; t != nil {
-		maps.Copy(labels, t.Labels)
-		maps.Copy(annotations, t.Annotations)
+func (r *RelyingPartyReconciler) generateKey(ctx context.Context, sc *rpScope) *step.Stop {
+	want := sc.want
+	if sc.reg.Exists() {
+		// A key that eSignet may hold is gone: a new one could never be registered under this
+		// client id (eSignet cannot change a public key), so do not pretend otherwise.
+		return &step.Stop{Condition: v1.ConditionKeyReady, Reason: v1.ReasonRegisteredKeyMissing, Terminal: true, Message: fmt.Sprintf(
+			"Secret %s holding key %s, which eSignet may hold for client %s, is missing; restore it from a backup, or delete this resource and create a new one with a new clientID",
+			want.secretName, sc.reg.KeyID, sc.reg.ClientID)}
 	}
-	maps.Copy(labels, s.Labels)
-	maps.Copy(annotations, s.Annotations)
-	if t := rp.Spec.SecretTemplate; t != nil { // the template wins over stale values
-		maps.Copy(labels, t.Labels)
-		maps.Copy(annotations, t.Annotations)
+	kp, err := keys.Generate(want.algorithm, want.rsaBits)
+	if err != nil {
+		return &step.Stop{Condition: v1.ConditionKeyReady, Reason: v1.ReasonKeyInvalid, Message: "generating key: " + err.Error(), Err: err}
 	}
-	labels[LabelManagedBy] = LabelManagedByValue
-	labels[LabelRelyingParty] = rp.Name
-	if s.Data != nil {
-		annotations[annotationClientID] = string(s.Data[keys.SecretKeyClientID])
+	data, err := kp.SecretData(want.detail.ClientID)
+	if err != nil {
+		return &step.Stop{Condition: v1.ConditionKeyReady, Reason: v1.ReasonKeyInvalid, Message: "encoding key: " + err.Error(), Err: err}
 	}
-	s.Labels, s.Annotations = labels, annotations
+	secret := &corev1.Secret{
+		ObjectMeta: metav1.ObjectMeta{Name: want.secretName, Namespace: sc.rp.Namespace,
+			Labels: objectLabels(sc.rp, roleKey), Annotations: templateAnnotations(sc.rp),
+			OwnerReferences: []metav1.OwnerReference{controllerRef(sc.rp)}},
+		Type: corev1.SecretTypeOpaque,
+		Data: data,
+	}
+	// Create never overwrites: if the Secret appeared since the read, this fails and the next
+	// pass reads the key that is there.
+	if err := r.Create(ctx, secret, client.FieldOwner(fieldManager)); err != nil {
+		if apierrors.IsAlreadyExists(err) {
+			return &step.Stop{Condition: v1.ConditionKeyReady, Reason: v1.ReasonKubernetesError, Requeue: requeueSoon,
+				Message: fmt.Sprintf("Secret %s appeared while the key was generated; reading it again", want.secretName)}
+		}
+		return kubeFailure(v1.ConditionKeyReady, "creating Secret "+want.secretName, err)
+	}
+	r.record(ctx, sc, "key", corev1.EventTypeNormal, v1.EventKeyGenerated, "GenerateKey",
+		fmt.Sprintf("Generated %s key %s into Secret %s", kp.Algorithm, kp.KeyID, want.secretName))
+	sc.key = kp
+	sc.ok(v1.ConditionKeyReady, v1.ReasonKeyLoaded, fmt.Sprintf("%s key %s in Secret %s", kp.Algorithm, kp.KeyID, want.secretName))
+	return nil
 }
 
-// registeredKeyID is the key a create was attempted with, if any.
-func registeredKeyID(rp *v1.ESignetRelyingParty) string {
-	if kid := rp.Annotations[annotationRegisteredKeyID]; kid != "" {
-		return kid
+// keySecretOwnership accepts a Secret the operator created for this resource, and one it
+// created for an earlier resource of the same name that was deleted with deletionPolicy Retain
+// and holds the same client id (adopt is true: delete-and-reapply keeps the key). Any other
+// Secret is left untouched.
+func keySecretOwnership(rp *v1.ESignetRelyingParty, s *corev1.Secret, clientID string) (adopt bool, st *step.Stop) {
+	switch {
+	case ownedBy(s, rp):
+		return false, nil
+	case retainedFor(s, rp) && string(s.Data[keys.SecretKeyClientID]) == clientID:
+		return true, nil
 	}
-	return rp.Status.RegisteredKeyID
+	return false, &step.Stop{Condition: v1.ConditionKeyReady, Reason: v1.ReasonSecretNotOwned, Terminal: true, Message: fmt.Sprintf(
+		"Secret %s exists and was not created by the operator for this resource; it is left untouched: choose another spec.secretName or remove the Secret", s.Name)}
 }
 
-func keyFailure(reason, what string, err error) *stepError {
-	return &stepError{condition: v1.ConditionKeyReady, reason: reason, message: fmt.Sprintf("%s: %v", what, err), err: err}
-}
-
-// ownedBy: created by the operator for this very resource.
-func ownedBy(obj metav1.Object, rp *v1.ESignetRelyingParty) bool {
-	return metav1.IsControlledBy(obj, rp) && obj.GetLabels()[LabelManagedBy] == LabelManagedByValue
-}
-
-// retainedFor: created by the operator for an earlier resource of this name, then released by
-// deletionPolicy Retain.
-func retainedFor(obj metav1.Object, rp *v1.ESignetRelyingParty) bool {
-	return obj.GetLabels()[LabelManagedBy] == LabelManagedByValue && obj.GetLabels()[LabelRelyingParty] == rp.Name &&
-		metav1.GetControllerOf(obj) == nil
+// checkKey parses the Secret's key and holds it to the registration record and the spec.
+func checkKey(s *corev1.Secret, want *desiredClient, reg registration.Record) (*keys.KeyPair, *step.Stop) {
+	kp, err := keys.FromSecretData(s.Data)
+	if err != nil {
+		return nil, &step.Stop{Condition: v1.ConditionKeyReady, Reason: v1.ReasonKeyInvalid, Terminal: true, Message: fmt.Sprintf(
+			"Secret %s: %v; the operator does not overwrite keys: restore the Secret, or delete it if the client was never registered", s.Name, err)}
+	}
+	if reg.KeyID != "" && reg.KeyID != kp.KeyID {
+		return nil, &step.Stop{Condition: v1.ConditionKeyReady, Reason: v1.ReasonRegisteredKeyChanged, Terminal: true, Message: fmt.Sprintf(
+			"Secret %s holds key %s but client %s was registered with key %s; restore the registered key from a backup", s.Name, kp.KeyID, reg.ClientID, reg.KeyID)}
+	}
+	if kp.Algorithm != want.algorithm {
+		return nil, &step.Stop{Condition: v1.ConditionKeyReady, Reason: v1.ReasonKeyInvalid, Terminal: true, Message: fmt.Sprintf(
+			"Secret %s holds a %s key but spec.key.algorithm is %s", s.Name, kp.Algorithm, want.algorithm)}
+	}
+	return kp, nil
 }

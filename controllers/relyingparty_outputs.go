@@ -7,6 +7,7 @@ import (
 
 	v1 "github.com/openg2p/esignet-operator/api/v1alpha1"
 	"github.com/openg2p/esignet-operator/internal/keys"
+	"github.com/openg2p/esignet-operator/internal/redirecturi"
 	"github.com/openg2p/esignet-operator/internal/render"
 )
 
@@ -23,7 +24,7 @@ var defaultEssentialClaims = []string{"name", "gender", "birthdate"}
 
 // renderInput gathers what a renderer needs; endpoints come only from discovery.
 func renderInput(rp *v1.ESignetRelyingParty, conn *connection, want *desiredClient, kp *keys.KeyPair, out v1.Output) (render.Input, error) {
-	redirect, err := consumerRedirect(rp.Spec.RedirectURIs, out.RedirectURI)
+	redirect, err := consumerRedirect(string(conn.version), rp.Spec.RedirectURIs, out.RedirectURI)
 	if err != nil {
 		return render.Input{}, err
 	}
@@ -112,64 +113,23 @@ func applyOutputSettings(in *render.Input, out v1.Output) {
 	}
 }
 
-// consumerRedirect picks the redirect URI a consumer uses and checks eSignet would accept it.
-func consumerRedirect(registered []string, chosen string) (string, error) {
+// consumerRedirect picks the redirect URI a consumer uses and checks that the provider's
+// eSignet would accept it at login, by eSignet's own rule (internal/redirecturi).
+func consumerRedirect(version string, registered []string, chosen string) (string, error) {
 	if chosen == "" {
-		if len(registered) == 0 || strings.Contains(registered[0], "*") {
+		if len(registered) == 0 || strings.ContainsAny(registered[0], "*{") {
 			return "", fmt.Errorf("redirectURI is required when the first of spec.redirectURIs is a wildcard pattern")
 		}
-		return registered[0], nil
+		chosen = registered[0]
 	}
-	for _, pattern := range registered {
-		if antMatch(pattern, chosen) {
-			return chosen, nil
-		}
-	}
-	return "", fmt.Errorf("redirectURI %q matches none of spec.redirectURIs", chosen)
-}
-
-// antMatch is Spring's AntPathMatcher as eSignet applies it to redirect URIs: * matches within
-// a path segment, ** any number of segments, ? one character.
-func antMatch(pattern, s string) bool {
-	if !strings.Contains(pattern, "*") && !strings.Contains(pattern, "?") {
-		return pattern == s
-	}
-	return matchSegments(strings.Split(pattern, "/"), strings.Split(s, "/"))
-}
-
-func matchSegments(p, s []string) bool {
-	for len(p) > 0 {
-		if p[0] == "**" {
-			for i := 0; i <= len(s); i++ {
-				if matchSegments(p[1:], s[i:]) {
-					return true
-				}
-			}
-			return false
-		}
-		if len(s) == 0 || !matchSegment(p[0], s[0]) {
-			return false
-		}
-		p, s = p[1:], s[1:]
-	}
-	return len(s) == 0
-}
-
-func matchSegment(p, s string) bool {
+	ok, err := redirecturi.Accepts(version, registered, chosen)
 	switch {
-	case p == "":
-		return s == ""
-	case p[0] == '*':
-		for i := 0; i <= len(s); i++ {
-			if matchSegment(p[1:], s[i:]) {
-				return true
-			}
-		}
-		return false
-	case s == "":
-		return false
-	case p[0] == '?' || p[0] == s[0]:
-		return matchSegment(p[1:], s[1:])
+	case err != nil:
+		return "", err
+	case !ok && chosen == registered[0]:
+		return "", fmt.Errorf("redirect URI %q would be refused by eSignet %s at login", chosen, version)
+	case !ok:
+		return "", fmt.Errorf("redirectURI %q matches none of spec.redirectURIs the way eSignet %s matches them", chosen, version)
 	}
-	return false
+	return chosen, nil
 }

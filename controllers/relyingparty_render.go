@@ -3,39 +3,63 @@ package controllers
 import (
 	"context"
 	"fmt"
-	"maps"
+	"strings"
 
 	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
 	v1 "github.com/openg2p/esignet-operator/api/v1alpha1"
-	"github.com/openg2p/esignet-operator/internal/keys"
 	"github.com/openg2p/esignet-operator/internal/render"
+	"github.com/openg2p/esignet-operator/internal/step"
 )
 
-// ensureRendered writes each output. Private material only ever goes to Secrets; a format with
-// nothing secret (env) goes to a ConfigMap. Unchanged bytes cost no write.
-func (r *RelyingPartyReconciler) ensureRendered(ctx context.Context, rp *v1.ESignetRelyingParty, conn *connection, want *desiredClient, kp *keys.KeyPair) *stepError {
-	rp.Status.Endpoints = endpointsFromDiscovery(conn.discovery)
-	outs := outputsFor(rp)
+// ensureRendered writes every output and deletes the ones the spec no longer lists. Private
+// material only ever goes to Secrets; a format with nothing secret (env) goes to a ConfigMap.
+func (r *RelyingPartyReconciler) ensureRendered(ctx context.Context, sc *rpScope) *step.Stop {
+	outs := outputsFor(sc.rp)
+	var listed []v1.OutputStatus
+	keep := map[string]string{}
+	var written []string
 	for _, out := range outs {
-		in, err := renderInput(rp, conn, want, kp, out)
-		if err != nil {
-			return renderFailure(out, err)
+		doc, st := renderOutput(sc, out)
+		if st != nil {
+			return st
 		}
-		doc, err := render.Render(render.Format(out.Format), in)
-		if err != nil {
-			return renderFailure(out, err)
+		changed, st := r.writeOutput(ctx, sc, out, doc)
+		if st != nil {
+			return st
 		}
-		if err := r.writeOutput(ctx, rp, out.Name, doc); err != nil {
-			return err
+		kind := outputKind(doc)
+		keep[out.Name] = kind
+		listed = append(listed, v1.OutputStatus{Name: out.Name, Kind: kind, Format: out.Format})
+		if changed {
+			what := fmt.Sprintf("%s to %s %s", out.Format, kind, out.Name)
+			sc.log.Info("wrote output", "step", "outputs", "action", "WriteOutput", "outcome", v1.EventOutputWritten, "output", what)
+			written = append(written, what)
 		}
 	}
-	conditionWriter{generation: rp.Generation, conds: &rp.Status.Conditions}.ok(v1.ConditionConfigRendered, v1.ReasonRendered,
-		fmt.Sprintf("rendered %s%s", outputSummary(outs), jtiNote(conn, outs)))
+	if len(written) > 0 { // one event a pass, however many objects changed
+		r.event(sc, corev1.EventTypeNormal, v1.EventOutputWritten, "WriteOutput", "Wrote "+strings.Join(written, ", "))
+	}
+	if st := r.pruneOutputs(ctx, sc, keep); st != nil {
+		return st
+	}
+	sc.outputs, sc.endpoints = listed, endpointsFromDiscovery(sc.conn.discovery)
+	sc.ok(v1.ConditionConfigRendered, v1.ReasonRendered, fmt.Sprintf("rendered %s%s", outputSummary(outs), jtiNote(sc.conn, outs)))
 	return nil
+}
+
+// renderOutput renders one output; a failure is the spec's (a template, a redirect URI) and
+// waits for a change.
+func renderOutput(sc *rpScope, out v1.Output) (render.Document, *step.Stop) {
+	in, err := renderInput(sc.rp, sc.conn, sc.want, sc.key, out)
+	if err == nil {
+		var doc render.Document
+		if doc, err = render.Render(render.Format(out.Format), in); err == nil {
+			return doc, nil
+		}
+	}
+	return render.Document{}, &step.Stop{Condition: v1.ConditionConfigRendered, Reason: v1.ReasonRenderFailed, Terminal: true,
+		Message: fmt.Sprintf("output %s (%s): %v", out.Name, out.Format, err)}
 }
 
 // jtiNote warns, in the condition only (no event on every reconcile), that OpenG2P's apps sign
@@ -53,100 +77,10 @@ func jtiNote(conn *connection, outs []v1.Output) string {
 	return ""
 }
 
-func renderFailure(out v1.Output, err error) *stepError {
-	return &stepError{condition: v1.ConditionConfigRendered, reason: v1.ReasonRenderFailed,
-		message: fmt.Sprintf("output %s (%s): %v", out.Name, out.Format, err)}
-}
-
 func outputSummary(outs []v1.Output) string {
-	s := ""
-	for i, o := range outs {
-		if i > 0 {
-			s += ", "
-		}
-		s += o.Format + " to " + o.Name
+	parts := make([]string, 0, len(outs))
+	for _, o := range outs {
+		parts = append(parts, o.Format+" to "+o.Name)
 	}
-	return s
-}
-
-// writeOutput creates or updates one rendered object, refusing to touch one it does not own.
-func (r *RelyingPartyReconciler) writeOutput(ctx context.Context, rp *v1.ESignetRelyingParty, name string, doc render.Document) *stepError {
-	var obj client.Object
-	if doc.Secret {
-		obj = &corev1.Secret{}
-	} else {
-		obj = &corev1.ConfigMap{}
-	}
-	err := r.Get(ctx, client.ObjectKey{Namespace: rp.Namespace, Name: name}, obj)
-	exists := err == nil
-	if err != nil && !apierrors.IsNotFound(err) {
-		return &stepError{condition: v1.ConditionConfigRendered, reason: v1.ReasonRenderFailed, message: fmt.Sprintf("reading %s: %v", name, err), err: err}
-	}
-	// A retained output is derived data: re-adopting it loses nothing.
-	if exists && !ownedBy(obj, rp) && !retainedFor(obj, rp) {
-		return &stepError{condition: v1.ConditionConfigRendered, reason: v1.ReasonSecretConflict, message: fmt.Sprintf(
-			"%s exists and was not created by the operator for this resource; it is left untouched: choose another output name or remove it", name)}
-	}
-	desired := obj.DeepCopyObject().(client.Object)
-	desired.SetName(name)
-	desired.SetNamespace(rp.Namespace)
-	labels := maps.Clone(desired.GetLabels())
-	if labels == nil {
-		labels = map[string]string{}
-	}
-	if t := rp.Spec.SecretTemplate; t != nil {
-		maps.Copy(labels, t.Labels)
-		ann := maps.Clone(desired.GetAnnotations())
-		if ann == nil {
-			ann = map[string]string{}
-		}
-		maps.Copy(ann, t.Annotations)
-		desired.SetAnnotations(ann)
-	}
-	labels[LabelManagedBy], labels[LabelRelyingParty] = LabelManagedByValue, rp.Name
-	desired.SetLabels(labels)
-	setData(desired, doc.Data)
-	if err := controllerutil.SetControllerReference(rp, desired, r.Scheme()); err != nil {
-		return &stepError{condition: v1.ConditionConfigRendered, reason: v1.ReasonRenderFailed, message: err.Error(), err: err}
-	}
-	switch {
-	case !exists:
-		err = r.Create(ctx, desired)
-	case sameContent(obj, desired):
-		return nil
-	default:
-		err = r.Update(ctx, desired)
-	}
-	if err != nil {
-		return &stepError{condition: v1.ConditionConfigRendered, reason: v1.ReasonRenderFailed, message: fmt.Sprintf("writing %s: %v", name, err), err: err}
-	}
-	return nil
-}
-
-func setData(obj client.Object, data map[string][]byte) {
-	switch o := obj.(type) {
-	case *corev1.Secret:
-		o.Type = corev1.SecretTypeOpaque
-		o.Data = data
-	case *corev1.ConfigMap:
-		o.Data = map[string]string{}
-		for k, v := range data {
-			o.Data[k] = string(v)
-		}
-		o.BinaryData = nil
-	}
-}
-
-func sameContent(a, b client.Object) bool {
-	if !maps.Equal(a.GetLabels(), b.GetLabels()) || !maps.Equal(a.GetAnnotations(), b.GetAnnotations()) ||
-		len(a.GetOwnerReferences()) != len(b.GetOwnerReferences()) {
-		return false
-	}
-	switch x := a.(type) {
-	case *corev1.Secret:
-		return maps.EqualFunc(x.Data, b.(*corev1.Secret).Data, func(p, q []byte) bool { return string(p) == string(q) })
-	case *corev1.ConfigMap:
-		return maps.Equal(x.Data, b.(*corev1.ConfigMap).Data)
-	}
-	return false
+	return strings.Join(parts, ", ")
 }

@@ -11,13 +11,7 @@ import (
 	v1 "github.com/openg2p/esignet-operator/api/v1alpha1"
 	"github.com/openg2p/esignet-operator/internal/esignet"
 	"github.com/openg2p/esignet-operator/internal/keys"
-)
-
-// Annotations recording what was registered, kept in metadata because status can be lost
-// (restores, GitOps re-creation) while these decide whether a key may be generated.
-const (
-	annotationClientID        = "esignet.openg2p.org/client-id"
-	annotationRegisteredKeyID = "esignet.openg2p.org/registered-key-id"
+	"github.com/openg2p/esignet-operator/internal/registration"
 )
 
 // desiredClient is the client eSignet should hold for a relying party, without its public key.
@@ -38,8 +32,8 @@ func invalid(format string, args ...any) error {
 }
 
 // clientIDFor is the client id: frozen once a create was attempted, else the spec's, else derived.
-func clientIDFor(rp *v1.ESignetRelyingParty, prefix string) (string, error) {
-	frozen := rp.Annotations[annotationClientID]
+func clientIDFor(rp *v1.ESignetRelyingParty, prefix string, reg registration.Record) (string, error) {
+	frozen := reg.ClientID
 	if frozen != "" && rp.Spec.ClientID != "" && rp.Spec.ClientID != frozen {
 		return "", &specError{v1.ReasonImmutableChanged, fmt.Sprintf(
 			"spec.clientID %q differs from the client already registered as %q; eSignet cannot rename a client: create a new ESignetRelyingParty instead", rp.Spec.ClientID, frozen)}
@@ -72,13 +66,13 @@ func SecretNameFor(rp *v1.ESignetRelyingParty) string {
 }
 
 // resolveDesired combines spec, provider defaults and what the provider's eSignet supports.
-func resolveDesired(rp *v1.ESignetRelyingParty, conn *connection, prefix string) (*desiredClient, error) {
+func resolveDesired(rp *v1.ESignetRelyingParty, conn *connection, prefix string, reg registration.Record) (*desiredClient, error) {
 	s := &rp.Spec
 	d := conn.defaults
 	if d == nil {
 		d = &v1.RelyingPartyDefaults{}
 	}
-	id, err := clientIDFor(rp, prefix)
+	id, err := clientIDFor(rp, prefix, reg)
 	if err != nil {
 		return nil, err
 	}
@@ -111,7 +105,13 @@ func resolveDesired(rp *v1.ESignetRelyingParty, conn *connection, prefix string)
 		return nil, invalid("spec.key.algorithm %s needs eSignet v1.7 or later; this provider speaks %s (supports %s)",
 			alg, conn.version, strings.Join(conn.version.SupportedSigningAlgs(), ", "))
 	}
-	return &desiredClient{detail: det, algorithm: alg, rsaBits: int(s.Key.Size), secretName: SecretNameFor(rp)}, nil
+	want := &desiredClient{detail: det, algorithm: alg, rsaBits: int(s.Key.Size), secretName: SecretNameFor(rp)}
+	for _, o := range s.Outputs {
+		if o.Name == want.secretName {
+			return nil, invalid("spec.outputs: output %q would overwrite the key Secret; choose another name", o.Name)
+		}
+	}
+	return want, nil
 }
 
 func checkAgainstProvider(det *esignet.ClientDetail, conn *connection) error {
@@ -202,6 +202,12 @@ func additionalConfigJSON(ac *v1.AdditionalConfig, version esignet.APIVersion) (
 		return nil, fmt.Errorf("encoding additionalConfig: %w", err)
 	}
 	return b, nil
+}
+
+// target is what the registration plan compares the record with.
+func (d *desiredClient) target(keyID string) registration.Target {
+	return registration.Target{ClientID: d.detail.ClientID, KeyID: keyID, RelyingPartyID: d.detail.RelyingPartyID,
+		Fingerprint: fingerprint(d.detail, keyID), Inactive: d.detail.Status == esignet.StatusInactive}
 }
 
 // fingerprint identifies the registered state; equal fingerprints mean no eSignet call.

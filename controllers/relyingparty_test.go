@@ -35,8 +35,8 @@ func TestCreateRegistersClientWithKeyFromSecret(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rp.Status.KeyID != kp.KeyID || rp.Status.RegisteredKeyID != kp.KeyID || string(sec.Data["client_id"]) != wantID {
-		t.Fatalf("status keyID %q registered %q, secret kid %q client_id %q", rp.Status.KeyID, rp.Status.RegisteredKeyID, kp.KeyID, sec.Data["client_id"])
+	if rp.Status.KeyID != kp.KeyID || rp.Status.Registration == nil || rp.Status.Registration.KeyID != kp.KeyID || string(sec.Data["client_id"]) != wantID {
+		t.Fatalf("status keyID %q registered %+v, secret kid %q client_id %q", rp.Status.KeyID, rp.Status.Registration, kp.KeyID, sec.Data["client_id"])
 	}
 	rec, ok := f.fake.Client(wantID)
 	if !ok {
@@ -64,7 +64,7 @@ func TestCreateRegistersClientWithKeyFromSecret(t *testing.T) {
 	if rp.Status.Endpoints == nil || rp.Status.Endpoints.Issuer != f.fake.URL() {
 		t.Fatalf("status endpoints = %+v", rp.Status.Endpoints)
 	}
-	for _, want := range []string{v1.ReasonKeyGenerated, v1.ReasonRegistered} {
+	for _, want := range []string{v1.EventKeyGenerated, v1.EventClientCreated, v1.EventOutputWritten} {
 		if !slices.ContainsFunc(f.events("sr"), func(e string) bool { return strings.HasPrefix(e, want+":") }) {
 			t.Errorf("no %s event in %v", want, f.events("sr"))
 		}
@@ -121,7 +121,7 @@ func TestUpdateEachMutableField(t *testing.T) {
 			if got := f.fake.Counters()["PUT /v1/esignet/client-mgmt/client/{id}"] - puts; got != 1 {
 				t.Fatalf("%d PUTs for one change, want 1", got)
 			}
-			if rp.Status.RegisteredFingerprint == "" {
+			if rp.Status.Registration == nil || rp.Status.Registration.Fingerprint == "" {
 				t.Fatal("no registered fingerprint")
 			}
 		})

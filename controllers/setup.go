@@ -7,6 +7,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/labels"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -43,6 +44,8 @@ func CacheOptions(namespaces []string, clusterResourceNamespace string) cache.Op
 		DefaultTransform: cache.TransformStripManagedFields(),
 		ByObject: map[client.Object]cache.ByObject{
 			&corev1.Secret{}: {Transform: stripUnmanagedSecretData},
+			// Only the ConfigMaps the operator writes; others are never needed.
+			&corev1.ConfigMap{}: {Label: labels.SelectorFromSet(labels.Set{LabelManagedBy: LabelManagedByValue})},
 		},
 	}
 	if len(namespaces) > 0 {
@@ -86,7 +89,7 @@ func Setup(mgr ctrl.Manager, o Options) error {
 			return fmt.Errorf("setting up %s controller: %w", kind, err)
 		}
 	}
-	rr := &RelyingPartyReconciler{Client: mgr.GetClient(), Registry: reg, Recorder: mgr.GetEventRecorder("esignet-operator"),
+	rr := &RelyingPartyReconciler{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Registry: reg, Recorder: mgr.GetEventRecorder("esignet-operator"),
 		Options: o, ProviderRetry: o.ProviderRetry}
 	if err := rr.SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("setting up ESignetRelyingParty controller: %w", err)

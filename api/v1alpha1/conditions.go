@@ -1,9 +1,14 @@
 package v1alpha1
 
-// Condition types.
+// Condition types. Ready is the summary; Reconciling and Stalled follow the kstatus convention
+// (present only while True), so Flux, kpt and Argo CD tell "still working" from "needs a person".
 const (
 	// ConditionReady is the summary condition GitOps tools read.
 	ConditionReady = "Ready"
+	// ConditionReconciling is True while work or retries remain.
+	ConditionReconciling = "Reconciling"
+	// ConditionStalled is True when only a person can make progress (the reason says what).
+	ConditionStalled = "Stalled"
 	// ConditionKeyReady: the key pair exists in the Secret and is valid.
 	ConditionKeyReady = "KeyReady"
 	// ConditionRegistered: eSignet holds the client as specified.
@@ -12,42 +17,75 @@ const (
 	ConditionConfigRendered = "ConfigRendered"
 )
 
-// Condition reasons. Reasons are CamelCase constants so tools can match them.
+// Condition reasons: CamelCase constants that say what happened, so tools and people can match them.
 const (
-	ReasonReady              = "Ready"
-	ReasonReconciling        = "Reconciling"
+	ReasonReady = "Ready"
+
+	// Provider.
 	ReasonProviderNotFound   = "ProviderNotFound"
 	ReasonProviderNotReady   = "ProviderNotReady"
-	ReasonInvalidSpec        = "InvalidSpec"
-	ReasonKeyGenerated       = "KeyGenerated"
-	ReasonKeyLoaded          = "KeyLoaded"
-	ReasonKeyInvalid         = "KeyInvalid"
-	ReasonSecretConflict     = "SecretNotOwned"
-	ReasonKeyMismatch        = "RegisteredKeyMissing"
-	ReasonRegistered         = "Registered"
-	ReasonClientIDConflict   = "ClientIDConflict"
-	ReasonPublicKeyConflict  = "PublicKeyConflict"
-	ReasonImmutableChanged   = "ImmutableFieldChanged"
-	ReasonESignetRejected    = "ESignetRejected" // eSignet's error codes go in the message
-	ReasonESignetUnavailable = "ESignetUnavailable"
-	ReasonAuthFailed         = "AuthenticationFailed"
-	ReasonDeactivating       = "Deactivating"
-	ReasonRendered           = "Rendered"
-	ReasonRenderFailed       = "RenderFailed"
 	ReasonDiscoveryFailed    = "DiscoveryFailed"
 	ReasonCredentialsMissing = "CredentialsMissing"
 	ReasonTokenFailed        = "TokenFailed"
 	ReasonInvalidProvider    = "InvalidProvider"
+
+	// Desired state.
+	ReasonInvalidSpec      = "InvalidSpec"
+	ReasonImmutableChanged = "ImmutableFieldChanged"
+
+	// Key.
+	ReasonKeyLoaded            = "KeyLoaded"
+	ReasonKeyInvalid           = "KeyInvalid" // the Secret's content is not a usable key
+	ReasonSecretNotOwned       = "SecretNotOwned"
+	ReasonRegisteredKeyMissing = "RegisteredKeyMissing"  // the Secret of a registered key is gone
+	ReasonRegisteredKeyChanged = "RegisteredKeyMismatch" // the Secret holds another key than eSignet
+
+	// Registration.
+	ReasonRegistered         = "Registered"
+	ReasonClientIDConflict   = "ClientIDConflict"
+	ReasonPublicKeyConflict  = "PublicKeyConflict"
+	ReasonESignetRejected    = "ESignetRejected" // eSignet's error codes go in the message
+	ReasonESignetUnavailable = "ESignetUnavailable"
+	ReasonAuthFailed         = "AuthenticationFailed"
+	ReasonClientMissing      = "ClientMissing" // eSignet no longer knows a registered client
+	ReasonDeactivating       = "Deactivating"
+
+	// Outputs.
+	ReasonRendered       = "Rendered"
+	ReasonRenderFailed   = "RenderFailed"
+	ReasonOutputNotOwned = "OutputNotOwned"
+
+	// KubernetesError: the API server refused or failed a read or write the operator needs.
+	ReasonKubernetesError = "KubernetesError"
+)
+
+// Event reasons, one per thing that happened.
+const (
+	EventKeyGenerated          = "KeyGenerated"
+	EventSecretAdopted         = "SecretAdopted"
+	EventClientCreated         = "ClientCreated"
+	EventClientConverged       = "ClientConverged"
+	EventClientUpdated         = "ClientUpdated"
+	EventClientDeactivated     = "ClientDeactivated"
+	EventClientMissing         = "ClientMissing"
+	EventClientRefused         = "ClientRefused"
+	EventESignetUnavailable    = "ESignetUnavailable"
+	EventAuthFailed            = "AuthenticationFailed"
+	EventOutputWritten         = "OutputWritten"
+	EventOutputDeleted         = "OutputDeleted"
+	EventRetained              = "Retained"
+	EventForceDeleted          = "ForceDeleted"
+	EventDeactivationFailed    = "DeactivationFailed"
+	EventDeactivationAbandoned = "DeactivationAbandoned"
 )
 
 // Annotations the operator reads or writes on an ESignetRelyingParty.
 const (
-	// AnnotationCreatePending marks that a create call may have reached eSignet: set before the
-	// POST, so a crash before the status write is recognised and duplicate_client_id is treated
-	// as ours (crossplane's external-create-pending).
-	AnnotationCreatePending = "esignet.openg2p.org/create-pending"
-	// AnnotationCreateSucceeded records the time eSignet accepted the create.
-	AnnotationCreateSucceeded = "esignet.openg2p.org/create-succeeded"
+	// AnnotationRegistration holds {"clientID":…,"keyID":…}, written before the first create
+	// reaches eSignet (crossplane's external-create-pending): a client with that id and key may
+	// exist and is this resource's. It survives a lost status, so a crash or a restore never
+	// registers a second client or a key the Secret does not hold.
+	AnnotationRegistration = "esignet.openg2p.org/registration"
 	// AnnotationForceDelete, set to "true", lets deletion finish without deactivating the client
 	// at eSignet (for an eSignet that is gone for good).
 	AnnotationForceDelete = "esignet.openg2p.org/force-delete"

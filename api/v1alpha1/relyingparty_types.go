@@ -339,10 +339,12 @@ type Purpose struct {
 	SubTitle map[string]string `json:"subTitle,omitempty"`
 }
 
-// ESignetRelyingPartyStatus is what the operator observed and did.
+// ESignetRelyingPartyStatus is what the operator observed and did, recomputed whole on every pass.
 type ESignetRelyingPartyStatus struct {
 	// +optional
 	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
+	// Conditions: Ready (the summary), KeyReady, Registered, ConfigRendered, and, only while True,
+	// Reconciling (work or retries remain) and Stalled (a person must act).
 	// +optional
 	// +listType=map
 	// +listMapKey=type
@@ -353,26 +355,72 @@ type ESignetRelyingPartyStatus struct {
 	// KeyID is the RFC 7638 thumbprint of the key in the Secret.
 	// +optional
 	KeyID string `json:"keyID,omitempty"`
-	// RegisteredKeyID is the thumbprint of the public key eSignet holds for the client.
-	// +optional
-	RegisteredKeyID string `json:"registeredKeyID,omitempty"`
-	// RegisteredFingerprint is a hash of the client state last accepted by eSignet; an equal
-	// desired state costs no eSignet call.
-	// +optional
-	RegisteredFingerprint string `json:"registeredFingerprint,omitempty"`
-	// FailedFingerprint is the desired state eSignet last refused with a validation error; it is
-	// not sent again until the spec or provider changes.
-	// +optional
-	FailedFingerprint string `json:"failedFingerprint,omitempty"`
-	// RelyingPartyID registered at eSignet (not updatable there).
-	// +optional
-	RelyingPartyID string `json:"relyingPartyID,omitempty"`
 	// SecretName holding the key pair.
 	// +optional
 	SecretName string `json:"secretName,omitempty"`
+	// Registration is what the operator knows eSignet holds for this resource.
+	// +optional
+	Registration *RegistrationStatus `json:"registration,omitempty"`
+	// Outputs lists the objects holding the rendered configuration.
+	// +optional
+	// +listType=map
+	// +listMapKey=name
+	Outputs []OutputStatus `json:"outputs,omitempty"`
 	// Endpoints as discovered from the provider.
 	// +optional
 	Endpoints *DiscoveredEndpoints `json:"endpoints,omitempty"`
+}
+
+// RegistrationState says whether eSignet is known to hold the client.
+// +kubebuilder:validation:Enum=Pending;Registered
+type RegistrationState string
+
+// Registration states.
+const (
+	// RegistrationPending: a create may have reached eSignet without its answer being recorded.
+	RegistrationPending RegistrationState = "Pending"
+	// RegistrationRegistered: eSignet accepted the client.
+	RegistrationRegistered RegistrationState = "Registered"
+)
+
+// RegistrationStatus is the registration record: with the registration annotation, everything
+// that decides whether (and how) eSignet is called.
+type RegistrationStatus struct {
+	// State is empty when no client exists (a create was refused).
+	// +optional
+	State RegistrationState `json:"state,omitempty"`
+	// ClientID at eSignet.
+	// +optional
+	ClientID string `json:"clientID,omitempty"`
+	// KeyID is the thumbprint of the public key eSignet holds (or may hold) for the client.
+	// +optional
+	KeyID string `json:"keyID,omitempty"`
+	// RelyingPartyID eSignet holds (it cannot be updated there).
+	// +optional
+	RelyingPartyID string `json:"relyingPartyID,omitempty"`
+	// Fingerprint of the client state eSignet last accepted; an equal desired state costs no call.
+	// +optional
+	Fingerprint string `json:"fingerprint,omitempty"`
+	// Refused is the desired state eSignet last refused: it is not sent again until it changes.
+	// +optional
+	Refused *Refusal `json:"refused,omitempty"`
+}
+
+// Refusal is a desired state eSignet refused, with the condition it produced.
+type Refusal struct {
+	Fingerprint string `json:"fingerprint"`
+	Reason      string `json:"reason"`
+	Message     string `json:"message"`
+}
+
+// OutputStatus is one rendered object.
+type OutputStatus struct {
+	// Name of the output and of the object.
+	Name string `json:"name"`
+	// Kind of the object: Secret, or ConfigMap for the env format.
+	Kind string `json:"kind"`
+	// Format rendered.
+	Format string `json:"format"`
 }
 
 // +kubebuilder:object:root=true

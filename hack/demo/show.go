@@ -102,8 +102,11 @@ func (d *demo) waitReady(ctx context.Context) error {
 			rp, err := d.getRP(ctx, k)
 			if err == nil && rpReady(rp) {
 				match := "registered key = Secret's key"
-				if rp.Status.RegisteredKeyID != rp.Status.KeyID {
-					match = "registered key " + rp.Status.RegisteredKeyID + " differs"
+				if reg := rp.Status.Registration; reg == nil || reg.KeyID != rp.Status.KeyID {
+					match = "registered key differs"
+					if reg != nil {
+						match = "registered key " + reg.KeyID + " differs"
+					}
 				}
 				d.step("%s Ready: clientID %s, keyID %s (%s)", k, rp.Status.ClientID, rp.Status.KeyID, match)
 				continue

@@ -1,0 +1,233 @@
+package controllers
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"maps"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/validation"
+	corev1ac "k8s.io/client-go/applyconfigurations/core/v1"
+	metav1ac "k8s.io/client-go/applyconfigurations/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	v1 "github.com/openg2p/esignet-operator/api/v1alpha1"
+	"github.com/openg2p/esignet-operator/internal/render"
+	"github.com/openg2p/esignet-operator/internal/step"
+)
+
+// Everything about the Secrets and ConfigMaps the operator writes for a relying party: their
+// labels, ownership, writes (server-side apply under one field manager, so other controllers'
+// fields survive and the operator never conflicts with itself) and pruning.
+
+const (
+	// fieldManager owns every field the operator writes.
+	fieldManager = "esignet-operator"
+	// LabelRole tells the key Secret from rendered outputs.
+	LabelRole  = "esignet.openg2p.org/role"
+	roleKey    = "key"
+	roleOutput = "output"
+)
+
+// objectLabels are the labels of an object written for rp: the secretTemplate's, then the
+// operator's own (which a template cannot override).
+func objectLabels(rp *v1.ESignetRelyingParty, role string) map[string]string {
+	l := map[string]string{}
+	if t := rp.Spec.SecretTemplate; t != nil {
+		maps.Copy(l, t.Labels)
+	}
+	l[LabelManagedBy] = LabelManagedByValue
+	l[LabelRelyingParty] = relyingPartyLabel(rp.Name)
+	l[LabelRole] = role
+	return l
+}
+
+func templateAnnotations(rp *v1.ESignetRelyingParty) map[string]string {
+	if t := rp.Spec.SecretTemplate; t != nil && len(t.Annotations) > 0 {
+		return maps.Clone(t.Annotations)
+	}
+	return nil
+}
+
+// relyingPartyLabel is the relying party's name as a label value: names longer than a label
+// value may be are cut and made unique with a hash. Ownership is decided by owner reference;
+// the label only narrows lists.
+func relyingPartyLabel(name string) string {
+	if len(validation.IsValidLabelValue(name)) == 0 {
+		return name
+	}
+	sum := sha256.Sum256([]byte(name))
+	return name[:50] + "-" + hex.EncodeToString(sum[:6])
+}
+
+func controllerRef(rp *v1.ESignetRelyingParty) metav1.OwnerReference {
+	t := true
+	return metav1.OwnerReference{APIVersion: v1.GroupVersion.String(), Kind: "ESignetRelyingParty", Name: rp.Name, UID: rp.UID,
+		Controller: &t, BlockOwnerDeletion: &t}
+}
+
+// ownedBy: created by the operator for this very resource.
+func ownedBy(obj metav1.Object, rp *v1.ESignetRelyingParty) bool {
+	return metav1.IsControlledBy(obj, rp) && obj.GetLabels()[LabelManagedBy] == LabelManagedByValue
+}
+
+// retainedFor: created by the operator for an earlier resource of this name, then released by
+// deletionPolicy Retain.
+func retainedFor(obj metav1.Object, rp *v1.ESignetRelyingParty) bool {
+	return obj.GetLabels()[LabelManagedBy] == LabelManagedByValue && obj.GetLabels()[LabelRelyingParty] == relyingPartyLabel(rp.Name) &&
+		metav1.GetControllerOf(obj) == nil
+}
+
+// readObject reads from the cache, then from the API server when the cache does not have the
+// object: the cache holds only what the operator labels, and may not yet hold what it just
+// wrote. It returns nil when the object does not exist.
+func (r *RelyingPartyReconciler) readObject(ctx context.Context, ns, name string, obj client.Object) (client.Object, error) {
+	key := client.ObjectKey{Namespace: ns, Name: name}
+	err := r.Get(ctx, key, obj)
+	if apierrors.IsNotFound(err) {
+		err = r.APIReader.Get(ctx, key, obj)
+	}
+	switch {
+	case apierrors.IsNotFound(err):
+		return nil, nil
+	case err != nil:
+		return nil, err
+	}
+	return obj, nil
+}
+
+// metadataCurrent reports whether obj already carries everything the operator sets on it.
+func metadataCurrent(obj metav1.Object, rp *v1.ESignetRelyingParty, role string) bool {
+	return containsAll(obj.GetLabels(), objectLabels(rp, role)) && containsAll(obj.GetAnnotations(), templateAnnotations(rp)) &&
+		metav1.IsControlledBy(obj, rp)
+}
+
+func containsAll(have, want map[string]string) bool {
+	for k, v := range want {
+		if hv, ok := have[k]; !ok || hv != v {
+			return false
+		}
+	}
+	return true
+}
+
+// applyObjectMeta brings the labels, annotations and owner reference of an existing object up
+// to date, touching nothing else (the key Secret's data is never written after creation).
+func (r *RelyingPartyReconciler) applyObjectMeta(ctx context.Context, sc *rpScope, obj client.Object, role string) error {
+	if metadataCurrent(obj, sc.rp, role) {
+		return nil
+	}
+	ac := corev1ac.Secret(obj.GetName(), obj.GetNamespace()).WithLabels(objectLabels(sc.rp, role)).WithAnnotations(templateAnnotations(sc.rp)).WithOwnerReferences(ownerRefAC(sc.rp)).
+		WithUID(obj.GetUID())
+	if err := r.Apply(ctx, ac, client.FieldOwner(fieldManager), client.ForceOwnership); err != nil {
+		return err
+	}
+	sc.log.Info("labelled Secret", "step", "key", "secret", obj.GetName(), "outcome", "updated")
+	return nil
+}
+
+func ownerRefAC(rp *v1.ESignetRelyingParty) *metav1ac.OwnerReferenceApplyConfiguration {
+	ref := controllerRef(rp)
+	return metav1ac.OwnerReference().WithAPIVersion(ref.APIVersion).WithKind(ref.Kind).WithName(ref.Name).WithUID(ref.UID).
+		WithController(true).WithBlockOwnerDeletion(true)
+}
+
+// outputKind is the kind an output's document goes to: only a document with nothing secret in
+// it may go to a ConfigMap.
+func outputKind(doc render.Document) string {
+	if doc.Secret {
+		return "Secret"
+	}
+	return "ConfigMap"
+}
+
+// writeOutput makes the named object hold the document, refusing to touch one it does not
+// own. Unchanged content costs no write.
+func (r *RelyingPartyReconciler) writeOutput(ctx context.Context, sc *rpScope, out v1.Output, doc render.Document) (bool, *step.Stop) {
+	var existing client.Object = &corev1.ConfigMap{}
+	if doc.Secret {
+		existing = &corev1.Secret{}
+	}
+	existing, err := r.readObject(ctx, sc.rp.Namespace, out.Name, existing)
+	if err != nil {
+		return false, kubeFailure(v1.ConditionConfigRendered, fmt.Sprintf("reading %s %s", outputKind(doc), out.Name), err)
+	}
+	if existing != nil && !ownedBy(existing, sc.rp) && !retainedFor(existing, sc.rp) {
+		return false, &step.Stop{Condition: v1.ConditionConfigRendered, Reason: v1.ReasonOutputNotOwned, Terminal: true, Message: fmt.Sprintf(
+			"%s %s exists and was not created by the operator for this resource; it is left untouched: choose another output name or remove it",
+			outputKind(doc), out.Name)}
+	}
+	if existing != nil && metadataCurrent(existing, sc.rp, roleOutput) && sameData(existing, doc) {
+		return false, nil
+	}
+	if err := r.Apply(ctx, outputApplyConfig(sc.rp, out.Name, doc), client.FieldOwner(fieldManager), client.ForceOwnership); err != nil {
+		return false, kubeFailure(v1.ConditionConfigRendered, fmt.Sprintf("writing %s %s", outputKind(doc), out.Name), err)
+	}
+	return true, nil
+}
+
+func outputApplyConfig(rp *v1.ESignetRelyingParty, name string, doc render.Document) runtime.ApplyConfiguration {
+	if doc.Secret {
+		return corev1ac.Secret(name, rp.Namespace).WithLabels(objectLabels(rp, roleOutput)).WithAnnotations(templateAnnotations(rp)).
+			WithOwnerReferences(ownerRefAC(rp)).WithType(corev1.SecretTypeOpaque).WithData(doc.Data)
+	}
+	data := make(map[string]string, len(doc.Data))
+	for k, v := range doc.Data {
+		data[k] = string(v)
+	}
+	return corev1ac.ConfigMap(name, rp.Namespace).WithLabels(objectLabels(rp, roleOutput)).WithAnnotations(templateAnnotations(rp)).
+		WithOwnerReferences(ownerRefAC(rp)).WithData(data)
+}
+
+func sameData(obj client.Object, doc render.Document) bool {
+	switch o := obj.(type) {
+	case *corev1.Secret:
+		return o.Type == corev1.SecretTypeOpaque && maps.EqualFunc(o.Data, doc.Data, func(a, b []byte) bool { return string(a) == string(b) })
+	case *corev1.ConfigMap:
+		return len(o.BinaryData) == 0 && maps.EqualFunc(o.Data, doc.Data, func(a string, b []byte) bool { return a == string(b) })
+	}
+	return false
+}
+
+// pruneOutputs deletes the outputs this relying party owns that its spec no longer lists.
+func (r *RelyingPartyReconciler) pruneOutputs(ctx context.Context, sc *rpScope, keep map[string]string) *step.Stop {
+	sel := client.MatchingLabels{LabelManagedBy: LabelManagedByValue, LabelRelyingParty: relyingPartyLabel(sc.rp.Name), LabelRole: roleOutput}
+	for kind, list := range map[string]client.ObjectList{"Secret": &corev1.SecretList{}, "ConfigMap": &corev1.ConfigMapList{}} {
+		if err := r.List(ctx, list, client.InNamespace(sc.rp.Namespace), sel); err != nil {
+			return kubeFailure(v1.ConditionConfigRendered, "listing "+kind+"s to prune", err)
+		}
+		for _, obj := range objectsOf(list) {
+			if !metav1.IsControlledBy(obj, sc.rp) || keep[obj.GetName()] == kind {
+				continue
+			}
+			uid := obj.GetUID()
+			err := r.Delete(ctx, obj, client.Preconditions{UID: &uid})
+			if err != nil && !apierrors.IsNotFound(err) {
+				return kubeFailure(v1.ConditionConfigRendered, fmt.Sprintf("deleting %s %s", kind, obj.GetName()), err)
+			}
+			r.record(ctx, sc, "outputs", corev1.EventTypeNormal, v1.EventOutputDeleted, "DeleteOutput",
+				fmt.Sprintf("Deleted %s %s: no longer in spec.outputs", kind, obj.GetName()))
+		}
+	}
+	return nil
+}
+
+func objectsOf(list client.ObjectList) []client.Object {
+	var out []client.Object
+	switch l := list.(type) {
+	case *corev1.SecretList:
+		for i := range l.Items {
+			out = append(out, &l.Items[i])
+		}
+	case *corev1.ConfigMapList:
+		for i := range l.Items {
+			out = append(out, &l.Items[i])
+		}
+	}
+	return out
+}

@@ -1,0 +1,44 @@
+package controllers
+
+import (
+	"context"
+
+	"github.com/go-logr/logr"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	v1 "github.com/openg2p/esignet-operator/api/v1alpha1"
+	"github.com/openg2p/esignet-operator/internal/keys"
+	"github.com/openg2p/esignet-operator/internal/registration"
+	"github.com/openg2p/esignet-operator/internal/step"
+)
+
+// rpScope is what one reconcile pass knows, carried through the steps. Steps fill it in; the
+// status is computed from it whole at the end.
+type rpScope struct {
+	rp  *v1.ESignetRelyingParty
+	log logr.Logger
+
+	conn      *connection                 // the provider's published connection
+	want      *desiredClient              // the client eSignet should hold (without the public key)
+	key       *keys.KeyPair               // the key in the Secret
+	reg       registration.Record         // the registration record, as loaded and as changed by this pass
+	conds     map[string]metav1.Condition // conditions set by the steps that finished
+	outputs   []v1.OutputStatus
+	endpoints *v1.DiscoveredEndpoints
+}
+
+// stepFunc is one stage of a reconcile: it returns nil to go on, or why it stopped.
+type stepFunc func(ctx context.Context, sc *rpScope) *step.Stop
+
+// ok records a finished step's condition.
+func (sc *rpScope) ok(condType, reason, message string) {
+	if sc.conds == nil {
+		sc.conds = map[string]metav1.Condition{}
+	}
+	sc.conds[condType] = metav1.Condition{Type: condType, Status: metav1.ConditionTrue, Reason: reason, Message: message}
+}
+
+// kubeFailure is a failed API-server read or write: retried with backoff.
+func kubeFailure(condition, what string, err error) *step.Stop {
+	return &step.Stop{Condition: condition, Reason: v1.ReasonKubernetesError, Message: what + ": " + err.Error(), Err: err}
+}
