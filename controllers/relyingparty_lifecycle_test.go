@@ -221,3 +221,44 @@ func (f *fixture) mustGet(name string, obj client.Object) {
 		f.t.Fatalf("get %T %s: %v", obj, name, err)
 	}
 }
+
+// Both provider kinds as kstatus and Argo CD see them: ready, waiting for a Secret that a GitOps
+// tool may apply next, and misconfigured beyond what retrying can fix.
+func TestProviderHealthAsGitOpsToolsSeeIt(t *testing.T) {
+	f := newFixture(t, fakeesignet.Options{})
+	secretName := "cluster-mgmt-" + f.ns
+	f.create(&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: clusterResourceNamespace, Name: secretName},
+		Data: f.secret("esignet-mgmt").Data})
+	cluster := func(name string, mutate func(*v1.ESignetProviderSpec)) string {
+		spec := f.providerSpec()
+		spec.Auth.ClientCredentials.ClientSecretRef.Name = secretName
+		mutate(&spec)
+		f.create(&v1.ClusterESignetProvider{ObjectMeta: metav1.ObjectMeta{Name: name + "-" + f.ns}, Spec: spec})
+		return name + "-" + f.ns
+	}
+	ready := cluster("ready", func(*v1.ESignetProviderSpec) {})
+	waiting := cluster("waiting", func(s *v1.ESignetProviderSpec) { s.Auth.ClientCredentials.ClientSecretRef.Name = "not-yet-applied" })
+	broken := cluster("broken", func(s *v1.ESignetProviderSpec) { s.CABundle = []byte("not a certificate") })
+	cases := []struct{ name, condition, argo, kstatus string }{
+		{ready, v1.ConditionReady, "Healthy", "Current"},
+		{waiting, v1.ConditionReconciling, "Progressing", "InProgress"},
+		{broken, v1.ConditionStalled, "Degraded", "Failed"},
+	}
+	for _, tc := range cases {
+		p := &v1.ClusterESignetProvider{}
+		f.eventually(tc.name+" "+tc.condition, func() (bool, string) {
+			if err := k8sClient.Get(f.ctx, client.ObjectKey{Name: tc.name}, p); err != nil {
+				return false, err.Error()
+			}
+			c := meta.FindStatusCondition(p.Status.Conditions, tc.condition)
+			return c != nil && c.Status == metav1.ConditionTrue && p.Status.ObservedGeneration == p.Generation, fmt.Sprint(p.Status.Conditions)
+		})
+		obj := toMap(t, p, "ClusterESignetProvider")
+		if h, msg, err := argocd.Health(argocd.ScriptPath("ClusterESignetProvider"), obj); err != nil || h != tc.argo {
+			t.Errorf("%s: Argo CD health %s (%s) %v, want %s", tc.name, h, msg, err, tc.argo)
+		}
+		if ks, msg, err := kstatus.Compute(obj); err != nil || ks != tc.kstatus {
+			t.Errorf("%s: kstatus %s (%s) %v, want %s", tc.name, ks, msg, err, tc.kstatus)
+		}
+	}
+}
