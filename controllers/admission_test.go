@@ -206,10 +206,17 @@ func TestAdmissionRejectsInvalidProviders(t *testing.T) {
 		})
 	}
 	ok := &v1.ClusterESignetProvider{ObjectMeta: metav1.ObjectMeta{Name: "lab"},
-		Spec: v1.ESignetProviderSpec{URL: "http://127.0.0.1:8088/v1/esignet", AllowInsecureHTTP: true}}
+		Spec: v1.ClusterESignetProviderSpec{ESignetProviderSpec: v1.ESignetProviderSpec{URL: "http://127.0.0.1:8088/v1/esignet", AllowInsecureHTTP: true}}}
 	if err := k8sClient.Create(ctx, ok); err != nil {
 		t.Fatalf("http with allowInsecureHTTP refused: %v", err)
 	}
+	if ok.Spec.Tenancy.ClientIDs != v1.ClientIDsNamespaced {
+		t.Fatalf("tenancy.clientIDs defaults to %q, want Namespaced", ok.Spec.Tenancy.ClientIDs)
+	}
+	// The provider-spec rules hold on the cluster kind too (its spec embeds them).
+	bad := &v1.ClusterESignetProvider{ObjectMeta: metav1.ObjectMeta{Name: "lab-http"},
+		Spec: v1.ClusterESignetProviderSpec{ESignetProviderSpec: v1.ESignetProviderSpec{URL: "http://e.org/v1/esignet"}}}
+	assertInvalid(t, k8sClient.Create(ctx, bad), "https")
 }
 
 func assertInvalid(t *testing.T, err error, want string) {

@@ -242,3 +242,5 @@ func (f *fixture) assertNoKeyMaterial(rp *v1.ESignetRelyingParty, keySecret *cor
 		}
 	}
 }
+
+func clientKey(name string) client.ObjectKey { return client.ObjectKey{Name: name} }

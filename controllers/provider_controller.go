@@ -20,6 +20,7 @@ import (
 
 	v1 "github.com/openg2p/esignet-operator/api/v1alpha1"
 	"github.com/openg2p/esignet-operator/internal/esignet"
+	"github.com/openg2p/esignet-operator/internal/tenancy"
 )
 
 // providerObject is either provider kind.
@@ -38,6 +39,8 @@ type ProviderReconciler struct {
 	Kind      string // v1.KindESignetProvider or v1.KindClusterESignetProvider
 	// ClusterResourceNamespace holds the Secrets of cluster providers.
 	ClusterResourceNamespace string
+	// ClientIDPrefix is the operator's prefix of derived client ids (the tenancy fence uses it).
+	ClientIDPrefix string
 	// RetryAfter is how soon a provider that is not ready is checked again (a Secret fix is
 	// noticed at once through the watch).
 	RetryAfter time.Duration
@@ -120,6 +123,9 @@ func (r *ProviderReconciler) connect(ctx context.Context, obj providerObject) (*
 	}
 	next := *conn
 	next.defaults = spec.RelyingPartyDefaults
+	if cp, ok := obj.(*v1.ClusterESignetProvider); ok {
+		next.fence = tenancy.ForCluster(cp.Name, cp.Spec.Tenancy, r.ClientIDPrefix)
+	}
 	if next.discovery, err = conn.client.Discover(ctx, spec.DiscoveryURL); err != nil {
 		return nil, fmt.Errorf("%w: %w", errDiscovery, err)
 	}

@@ -7,6 +7,7 @@ import (
 
 	v1 "github.com/openg2p/esignet-operator/api/v1alpha1"
 	"github.com/openg2p/esignet-operator/internal/esignet"
+	"github.com/openg2p/esignet-operator/internal/tenancy"
 )
 
 // providerKey identifies a provider of either kind (Namespace is empty for cluster providers).
@@ -21,7 +22,8 @@ type connection struct {
 	version    esignet.APIVersion
 	discovery  *esignet.Discovery
 	defaults   *v1.RelyingPartyDefaults
-	configHash string // of the resolved configuration, Secrets included
+	fence      tenancy.Fence // what the provider lets its relying parties touch
+	configHash string        // of the resolved configuration, Secrets included
 }
 
 // registry holds the connection of every ready provider.

@@ -21,6 +21,7 @@ import (
 	v1 "github.com/openg2p/esignet-operator/api/v1alpha1"
 	"github.com/openg2p/esignet-operator/internal/registration"
 	"github.com/openg2p/esignet-operator/internal/step"
+	"github.com/openg2p/esignet-operator/internal/tenancy"
 )
 
 // RelyingPartyReconciler keeps one eSignet client, its key pair and its rendered configuration
@@ -35,6 +36,9 @@ type RelyingPartyReconciler struct {
 	Options   Options
 	// ProviderRetry is how soon a relying party waiting for its provider is checked again.
 	ProviderRetry time.Duration
+	// Sealer seals the records a namespace could otherwise forge (registration annotation,
+	// retained key Secrets) with a key only the operator holds.
+	Sealer tenancy.Sealer
 
 	// written maps a relying party's UID to the resourceVersion of the operator's last write
 	// to it (or last fresh read): a cached object at that version is current.
@@ -47,6 +51,7 @@ type RelyingPartyReconciler struct {
 // +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch;create;update;patch;delete
 // +kubebuilder:rbac:groups="",resources=configmaps,verbs=get;list;watch;create;update;patch;delete
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
+// +kubebuilder:rbac:groups="",resources=namespaces,verbs=get;list;watch
 
 const (
 	requeueSoon = time.Second
@@ -60,7 +65,7 @@ func (r *RelyingPartyReconciler) Reconcile(ctx context.Context, req ctrl.Request
 	if rp == nil || err != nil {
 		return ctrl.Result{}, err
 	}
-	sc := &rpScope{rp: rp, log: logf.FromContext(ctx), reg: registration.Load(rp)}
+	sc := &rpScope{rp: rp, log: logf.FromContext(ctx), reg: registration.Load(rp, r.Sealer)}
 	if !rp.DeletionTimestamp.IsZero() {
 		return r.finalize(ctx, sc)
 	}
@@ -140,7 +145,7 @@ func (r *RelyingPartyReconciler) writeStatus(ctx context.Context, rp *v1.ESignet
 // by server-side apply (other finalizers and annotations are not touched). withFinalizer is
 // true whenever a client may exist at eSignet.
 func (r *RelyingPartyReconciler) saveMeta(ctx context.Context, rp *v1.ESignetRelyingParty, reg registration.Record, withFinalizer bool) error {
-	ann := reg.Annotation()
+	ann := reg.Annotation(r.Sealer, rp)
 	if rp.Annotations[v1.AnnotationRegistration] == ann && controllerutil.ContainsFinalizer(rp, v1.Finalizer) == withFinalizer {
 		return nil
 	}

@@ -3,6 +3,8 @@ package controllers
 import (
 	"context"
 	"fmt"
+	"maps"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -47,17 +49,30 @@ func (r *RelyingPartyReconciler) finalize(ctx context.Context, sc *rpScope) (ctr
 	return ctrl.Result{}, nil
 }
 
-// deactivate sets the client INACTIVE at eSignet.
+// deactivate sets the client INACTIVE at eSignet. Where eSignet has PATCH (v1.8) it needs only
+// the client id and the provider's credentials; older releases take a full PUT, built from the
+// spec. A use the provider's fence refuses is abandoned, never called.
 func (r *RelyingPartyReconciler) deactivate(ctx context.Context, sc *rpScope) *step.Stop {
-	if st := r.runSteps(ctx, sc, []stepFunc{r.resolveProvider, r.resolveDesired}); st != nil {
-		st.Condition, st.Reason, st.Terminal = v1.ConditionRegistered, v1.ReasonDeactivating, false
-		if st.Err == nil && st.Requeue == 0 {
-			st.Requeue = r.ProviderRetry
+	if st := r.resolveProvider(ctx, sc); st != nil {
+		if st.Reason == v1.ReasonProviderNotAllowed {
+			r.abandon(ctx, sc, st.Message)
+			return nil
 		}
-		return st
+		return deactivating(st, r.ProviderRetry)
 	}
-	det := sc.want.detail
-	det.ClientID = sc.reg.ClientID
+	if ref := sc.conn.fence.AdmitClientID(sc.rp.Namespace, sc.reg.ClientID, "the registration record's client id"); ref != nil {
+		r.abandon(ctx, sc, ref.Message)
+		return nil
+	}
+	det := esignet.ClientDetail{ClientID: sc.reg.ClientID}
+	if !sc.conn.version.SupportsPatch() {
+		if st := r.resolveDesired(ctx, sc); st != nil {
+			st.Message = "eSignet " + string(sc.conn.version) + " deactivates with a full update, which needs a valid spec: " + st.Message
+			return deactivating(st, r.ProviderRetry)
+		}
+		det = sc.want.detail
+		det.ClientID = sc.reg.ClientID
+	}
 	_, err := sc.conn.client.SetStatus(loggerFor(ctx, sc, "delete"), det, esignet.StatusInactive)
 	switch {
 	case err == nil:
@@ -76,6 +91,20 @@ func (r *RelyingPartyReconciler) deactivate(ctx context.Context, sc *rpScope) *s
 		st.Requeue = requeueSlow
 	}
 	return st
+}
+
+func deactivating(st *step.Stop, retry time.Duration) *step.Stop {
+	st.Condition, st.Reason, st.Terminal = v1.ConditionRegistered, v1.ReasonDeactivating, false
+	if st.Err == nil && st.Requeue == 0 {
+		st.Requeue = retry
+	}
+	return st
+}
+
+// abandon lets deletion finish without a call the fence forbids.
+func (r *RelyingPartyReconciler) abandon(ctx context.Context, sc *rpScope, why string) {
+	r.record(ctx, sc, "delete", corev1.EventTypeWarning, v1.EventDeactivationAbandoned, "DeactivateClient",
+		fmt.Sprintf("Client %s was not deactivated: %s", sc.reg.ClientID, why))
 }
 
 // releaseObjects removes this resource's owner reference from the objects it controls, so they
@@ -98,6 +127,14 @@ func (r *RelyingPartyReconciler) releaseObjects(ctx context.Context, rp *v1.ESig
 				}
 			}
 			obj.SetOwnerReferences(refs)
+			if sec, ok := obj.(*corev1.Secret); ok && sec.Labels[LabelRole] == roleKey {
+				ann := maps.Clone(sec.Annotations)
+				if ann == nil {
+					ann = map[string]string{}
+				}
+				ann[annotationRetained] = r.Sealer.Seal(retainedSealParts(rp, sec)...)
+				sec.Annotations = ann
+			}
 			if err := r.Patch(ctx, obj, client.MergeFrom(base), client.FieldOwner(fieldManager)); err != nil {
 				return fmt.Errorf("releasing %s: %w", obj.GetName(), err)
 			}

@@ -42,10 +42,10 @@ func (f *fixture) registerForeignClient(id string) {
 
 func TestDuplicateClientIDWithoutIntentIsAConflict(t *testing.T) {
 	f := newFixture(t, fakeesignet.Options{})
-	f.registerForeignClient(f.ns + "-dup")
+	f.registerForeignClient(f.ns + ".dup")
 	f.newRP("dup")
 	rp := f.waitCondition("dup", v1.ConditionReady, metav1.ConditionFalse, v1.ReasonClientIDConflict)
-	if c, _ := f.fake.Client(f.ns + "-dup"); c.ClientName != "Someone else's" {
+	if c, _ := f.fake.Client(f.ns + ".dup"); c.ClientName != "Someone else's" {
 		t.Fatalf("the foreign client was modified: %+v", c)
 	}
 	if rp.Annotations[v1.AnnotationRegistration] != "" || rp.Status.Registration == nil || rp.Status.Registration.State != "" {
@@ -87,7 +87,7 @@ func TestDuplicateClientIDWithIntentConverges(t *testing.T) {
 	if n := len(f.fake.Clients()); n != 1 {
 		t.Fatalf("%d clients at eSignet, want 1", n)
 	}
-	if got, _ := f.fake.Client(f.ns + "-crash"); got.ClientName != "After the crash" {
+	if got, _ := f.fake.Client(f.ns + ".crash"); got.ClientName != "After the crash" {
 		t.Fatalf("not converged: %+v", got)
 	}
 	if r := rp.Status.Registration; r == nil || r.State != v1.RegistrationRegistered {
@@ -113,7 +113,7 @@ func TestTerminalValidationErrorThenFix(t *testing.T) {
 	}
 	f.update("bad", func(r *v1.ESignetRelyingParty) { r.Spec.RedirectURIs = []string{"https://sr.openg2p.org/cb"} })
 	f.waitReady("bad")
-	if _, ok := f.fake.Client(f.ns + "-bad"); !ok {
+	if _, ok := f.fake.Client(f.ns + ".bad"); !ok {
 		t.Fatal("not registered after the fix")
 	}
 }
@@ -154,7 +154,7 @@ func TestDeleteDeactivatesClient(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.waitGone("del")
-	if c, _ := f.fake.Client(f.ns + "-del"); c.Status != "INACTIVE" {
+	if c, _ := f.fake.Client(f.ns + ".del"); c.Status != "INACTIVE" {
 		t.Fatalf("client status after delete = %q, want INACTIVE", c.Status)
 	}
 }
@@ -177,12 +177,12 @@ func TestDeleteRetriesThroughOutageAndCanBeForced(t *testing.T) {
 	}
 	f.update("forced", func(r *v1.ESignetRelyingParty) { r.Annotations[v1.AnnotationForceDelete] = "true" })
 	f.waitGone("forced")
-	if c, _ := f.fake.Client(f.ns + "-forced"); c.Status != "ACTIVE" {
+	if c, _ := f.fake.Client(f.ns + ".forced"); c.Status != "ACTIVE" {
 		t.Fatal("forced deletion should not have reached eSignet")
 	}
 	f.fake.ClearFaults()
 	f.waitGone("outage")
-	if c, _ := f.fake.Client(f.ns + "-outage"); c.Status != "INACTIVE" {
+	if c, _ := f.fake.Client(f.ns + ".outage"); c.Status != "INACTIVE" {
 		t.Fatal("client not deactivated after the outage")
 	}
 }
@@ -198,7 +198,7 @@ func TestRetainOnDeleteThenReapplyAdopts(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.waitGone("keep")
-	if c, _ := f.fake.Client(f.ns + "-keep"); c.Status != "ACTIVE" {
+	if c, _ := f.fake.Client(f.ns + ".keep"); c.Status != "ACTIVE" {
 		t.Fatal("Retain deactivated the client")
 	}
 	sec := f.secret("keep-esignet-client")
@@ -230,7 +230,7 @@ func TestKeySecretDeletedByUser(t *testing.T) {
 	if !apierrors.IsNotFound(err) {
 		t.Fatalf("a new key Secret was generated for a registered client (err=%v)", err)
 	}
-	if c, _ := f.fake.Client(f.ns + "-lost"); c.Status != "ACTIVE" {
+	if c, _ := f.fake.Client(f.ns + ".lost"); c.Status != "ACTIVE" {
 		t.Fatal("the registered client was changed")
 	}
 }
@@ -256,7 +256,7 @@ func TestOlderGenerationUsesItsEndpoint(t *testing.T) {
 	if f.fake.Counters()["POST /v1/esignet/client-mgmt/oauth-client"] != 1 {
 		t.Fatalf("v1.5 should use /oauth-client: %v", f.fake.Counters())
 	}
-	c, _ := f.fake.Client(f.ns + "-old")
+	c, _ := f.fake.Client(f.ns + ".old")
 	if c.ClientNameLangMap["eng"] != "Social Registry" {
 		t.Fatalf("v1.5 requires clientNameLangMap; got %v", c.ClientNameLangMap)
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/openg2p/esignet-operator/internal/keys"
 	"github.com/openg2p/esignet-operator/internal/registration"
 	"github.com/openg2p/esignet-operator/internal/step"
+	"github.com/openg2p/esignet-operator/internal/tenancy"
 )
 
 // ensureKey loads the relying party's key pair from its Secret, generating it there when there
@@ -28,7 +29,7 @@ func (r *RelyingPartyReconciler) ensureKey(ctx context.Context, sc *rpScope) *st
 		return r.generateKey(ctx, sc)
 	}
 	s := secret.(*corev1.Secret)
-	adopt, st := keySecretOwnership(sc.rp, s, sc.want.detail.ClientID)
+	adopt, st := keySecretOwnership(sc.rp, s, sc.want.detail.ClientID, r.Sealer)
 	if st != nil {
 		return st
 	}
@@ -94,14 +95,16 @@ func (r *RelyingPartyReconciler) generateKey(ctx context.Context, sc *rpScope) *
 }
 
 // keySecretOwnership accepts a Secret the operator created for this resource, and one it
-// created for an earlier resource of the same name that was deleted with deletionPolicy Retain
-// and holds the same client id (adopt is true: delete-and-reapply keeps the key). Any other
-// Secret is left untouched.
-func keySecretOwnership(rp *v1.ESignetRelyingParty, s *corev1.Secret, clientID string) (adopt bool, st *step.Stop) {
+// released for an earlier resource of the same name deleted with deletionPolicy Retain, sealed
+// then and holding the same client id (adopt is true: delete-and-reapply keeps the key). A
+// Secret a namespace planted with the right labels has no valid seal. Any other Secret is left
+// untouched.
+func keySecretOwnership(rp *v1.ESignetRelyingParty, s *corev1.Secret, clientID string, sealer tenancy.Sealer) (adopt bool, st *step.Stop) {
 	switch {
 	case ownedBy(s, rp):
 		return false, nil
-	case retainedFor(s, rp) && string(s.Data[keys.SecretKeyClientID]) == clientID:
+	case retainedFor(s, rp) && string(s.Data[keys.SecretKeyClientID]) == clientID &&
+		sealer.Verify(s.Annotations[annotationRetained], retainedSealParts(rp, s)...):
 		return true, nil
 	}
 	return false, &step.Stop{Condition: v1.ConditionKeyReady, Reason: v1.ReasonSecretNotOwned, Terminal: true, Message: fmt.Sprintf(
@@ -124,4 +127,12 @@ func checkKey(s *corev1.Secret, want *desiredClient, reg registration.Record) (*
 			"Secret %s holds a %s key but spec.key.algorithm is %s", s.Name, kp.Algorithm, want.algorithm)}
 	}
 	return kp, nil
+}
+
+// annotationRetained seals a key Secret released by deletionPolicy Retain, so only the operator's
+// own retained Secrets are adopted by a later resource of the same name.
+const annotationRetained = "esignet.openg2p.org/retained"
+
+func retainedSealParts(rp *v1.ESignetRelyingParty, s *corev1.Secret) []string {
+	return []string{"retained", rp.Namespace, rp.Name, s.Name, string(s.Data[keys.SecretKeyClientID]), string(s.Data[keys.SecretKeyKeyID])}
 }

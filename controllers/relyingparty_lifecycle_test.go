@@ -171,7 +171,7 @@ func TestHealthAsGitOpsToolsSeeIt(t *testing.T) {
 	f := newFixture(t, fakeesignet.Options{})
 	f.newRP("healthy")
 	f.newRP("waiting", func(r *v1.ESignetRelyingParty) { r.Spec.ProviderRef.Name = "not-yet-applied" })
-	f.registerForeignClient(f.ns + "-taken")
+	f.registerForeignClient(f.ns + ".taken")
 	f.newRP("taken")
 	f.newRP("inactive", func(r *v1.ESignetRelyingParty) { r.Spec.Active = new(bool) })
 	f.waitReady("healthy")
@@ -233,7 +233,7 @@ func TestProviderHealthAsGitOpsToolsSeeIt(t *testing.T) {
 		spec := f.providerSpec()
 		spec.Auth.ClientCredentials.ClientSecretRef.Name = secretName
 		mutate(&spec)
-		f.create(&v1.ClusterESignetProvider{ObjectMeta: metav1.ObjectMeta{Name: name + "-" + f.ns}, Spec: spec})
+		f.create(&v1.ClusterESignetProvider{ObjectMeta: metav1.ObjectMeta{Name: name + "-" + f.ns}, Spec: v1.ClusterESignetProviderSpec{ESignetProviderSpec: spec}})
 		return name + "-" + f.ns
 	}
 	ready := cluster("ready", func(*v1.ESignetProviderSpec) {})

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 
+	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 
 	v1 "github.com/openg2p/esignet-operator/api/v1alpha1"
@@ -36,6 +38,23 @@ func (r *RelyingPartyReconciler) resolveProvider(ctx context.Context, sc *rpScop
 			}
 		}
 		return &step.Stop{Reason: v1.ReasonProviderNotReady, Message: msg, Requeue: r.ProviderRetry}
+	}
+	return r.admitNamespace(ctx, sc)
+}
+
+// admitNamespace applies a shared provider's namespaceSelector. A refusal makes no call and is
+// checked again periodically, so relabelling the namespace is noticed.
+func (r *RelyingPartyReconciler) admitNamespace(ctx context.Context, sc *rpScope) *step.Stop {
+	if !sc.conn.fence.Shared {
+		return nil
+	}
+	ns := &metav1.PartialObjectMetadata{}
+	ns.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("Namespace"))
+	if err := r.Get(ctx, types.NamespacedName{Name: sc.rp.Namespace}, ns); err != nil {
+		return kubeFailure("", "reading namespace "+sc.rp.Namespace, err)
+	}
+	if ref := sc.conn.fence.AdmitNamespace(sc.rp.Namespace, ns.Labels); ref != nil {
+		return &step.Stop{Reason: ref.Reason, Message: ref.Message, Terminal: true, Requeue: r.ProviderRetry}
 	}
 	return nil
 }

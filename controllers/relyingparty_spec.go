@@ -12,6 +12,7 @@ import (
 	"github.com/openg2p/esignet-operator/internal/esignet"
 	"github.com/openg2p/esignet-operator/internal/keys"
 	"github.com/openg2p/esignet-operator/internal/registration"
+	"github.com/openg2p/esignet-operator/internal/tenancy"
 )
 
 // desiredClient is the client eSignet should hold for a relying party, without its public key.
@@ -44,17 +45,25 @@ func clientIDFor(rp *v1.ESignetRelyingParty, prefix string, reg registration.Rec
 	case rp.Spec.ClientID != "":
 		return rp.Spec.ClientID, nil
 	}
-	return deriveClientID(prefix, rp.Namespace, rp.Name), nil
+	return tenancy.DeriveClientID(prefix, rp.Namespace, rp.Name), nil
 }
 
-// deriveClientID gives <prefix><namespace>-<name>, shortened with a hash to eSignet's 100 characters.
-func deriveClientID(prefix, namespace, name string) string {
-	id := prefix + namespace + "-" + name
-	if len(id) <= 100 {
-		return id
+// admitClientID holds every client id this relying party could act on to the provider's fence:
+// the spec's, the registration record's (an annotation a namespace could forge) and the id used.
+func admitClientID(rp *v1.ESignetRelyingParty, fence tenancy.Fence, reg registration.Record) error {
+	for _, c := range []struct{ id, source string }{
+		{rp.Spec.ClientID, "spec.clientID"},
+		{reg.ClientID, "the registration record's client id"},
+		{tenancy.DeriveClientID(fence.Prefix, rp.Namespace, rp.Name), "the derived client id"},
+	} {
+		if c.id == "" {
+			continue
+		}
+		if r := fence.AdmitClientID(rp.Namespace, c.id, c.source); r != nil {
+			return &specError{r.Reason, r.Message}
+		}
 	}
-	sum := sha256.Sum256([]byte(id))
-	return id[:100-9] + "-" + hex.EncodeToString(sum[:4])
+	return nil
 }
 
 // SecretNameFor is the key Secret's name.
@@ -74,6 +83,9 @@ func resolveDesired(rp *v1.ESignetRelyingParty, conn *connection, prefix string,
 	}
 	id, err := clientIDFor(rp, prefix, reg)
 	if err != nil {
+		return nil, err
+	}
+	if err := admitClientID(rp, conn.fence, reg); err != nil {
 		return nil, err
 	}
 	det := esignet.ClientDetail{

@@ -11,23 +11,6 @@ import (
 	"github.com/openg2p/esignet-operator/internal/registration"
 )
 
-func TestDeriveClientID(t *testing.T) {
-	cases := []struct{ prefix, ns, name, want string }{
-		{"", "openg2p", "sr", "openg2p-sr"},
-		{"prod-", "openg2p", "sr", "prod-openg2p-sr"},
-	}
-	for _, tc := range cases {
-		if got := deriveClientID(tc.prefix, tc.ns, tc.name); got != tc.want {
-			t.Errorf("deriveClientID(%q,%q,%q) = %q, want %q", tc.prefix, tc.ns, tc.name, got, tc.want)
-		}
-	}
-	long := deriveClientID("", strings.Repeat("n", 63), strings.Repeat("r", 90))
-	other := deriveClientID("", strings.Repeat("n", 63), strings.Repeat("r", 89)+"s")
-	if len(long) != 100 || long == other {
-		t.Fatalf("long ids must be shortened to 100 characters and stay distinct: %d %q %q", len(long), long, other)
-	}
-}
-
 func TestClientIDFrozenOnceCreateAttempted(t *testing.T) {
 	rp := &v1.ESignetRelyingParty{}
 	rp.Namespace, rp.Name = "ns", "n"

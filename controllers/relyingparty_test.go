@@ -23,7 +23,7 @@ func TestCreateRegistersClientWithKeyFromSecret(t *testing.T) {
 	f.newRP("sr")
 	rp := f.waitReady("sr")
 
-	wantID := f.ns + "-sr"
+	wantID := f.ns + ".sr"
 	if rp.Status.ClientID != wantID {
 		t.Fatalf("clientID = %q, want %q", rp.Status.ClientID, wantID)
 	}
@@ -76,7 +76,7 @@ func TestUpdateEachMutableField(t *testing.T) {
 	f := newFixture(t, fakeesignet.Options{})
 	f.newRP("upd")
 	f.waitReady("upd")
-	id := f.ns + "-upd"
+	id := f.ns + ".upd"
 	cases := []struct {
 		name   string
 		mutate func(*v1.ESignetRelyingParty)
@@ -203,7 +203,7 @@ func TestTokenRefreshedAfterRevocation(t *testing.T) {
 	f.fake.RotateManagementKey() // every cached token is now rejected with 401
 	f.update("tok", func(r *v1.ESignetRelyingParty) { r.Spec.ClientName = "After rotation" })
 	f.eventually("update after token refresh", func() (bool, string) {
-		c, _ := f.fake.Client(f.ns + "-tok")
+		c, _ := f.fake.Client(f.ns + ".tok")
 		return c.ClientName == "After rotation", c.ClientName
 	})
 	f.waitReady("tok")
@@ -227,7 +227,7 @@ func TestTokenReplacedBeforeExpiry(t *testing.T) {
 	f.fake.ResetCounters()
 	f.update("exp", func(r *v1.ESignetRelyingParty) { r.Spec.ClientName = "After expiry" })
 	f.eventually("update with a fresh token", func() (bool, string) {
-		c, _ := f.fake.Client(f.ns + "-exp")
+		c, _ := f.fake.Client(f.ns + ".exp")
 		return c.ClientName == "After expiry", c.ClientName
 	})
 	f.waitReady("exp")

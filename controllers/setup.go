@@ -3,16 +3,22 @@
 package controllers
 
 import (
+	"context"
+	"crypto/rand"
 	"fmt"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/log"
 
 	v1 "github.com/openg2p/esignet-operator/api/v1alpha1"
+	"github.com/openg2p/esignet-operator/internal/tenancy"
 )
 
 // Labels on every object the operator creates.
@@ -84,15 +90,58 @@ func Setup(mgr ctrl.Manager, o Options) error {
 	reg := newRegistry()
 	for _, kind := range []string{v1.KindESignetProvider, v1.KindClusterESignetProvider} {
 		pr := &ProviderReconciler{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Registry: reg, Kind: kind,
-			ClusterResourceNamespace: o.ClusterResourceNamespace, RetryAfter: o.ProviderRetry}
+			ClusterResourceNamespace: o.ClusterResourceNamespace, ClientIDPrefix: o.ClientIDPrefix, RetryAfter: o.ProviderRetry}
 		if err := pr.SetupWithManager(mgr); err != nil {
 			return fmt.Errorf("setting up %s controller: %w", kind, err)
 		}
 	}
-	rr := &RelyingPartyReconciler{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Registry: reg, Recorder: mgr.GetEventRecorder("esignet-operator"),
+	sealer, err := loadSealer(context.Background(), mgr.GetAPIReader(), mgr.GetClient(), o.ClusterResourceNamespace)
+	if err != nil {
+		return err
+	}
+	rr := &RelyingPartyReconciler{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Registry: reg, Sealer: sealer, Recorder: mgr.GetEventRecorder("esignet-operator"),
 		Options: o, ProviderRetry: o.ProviderRetry}
 	if err := rr.SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("setting up ESignetRelyingParty controller: %w", err)
 	}
 	return nil
+}
+
+// SealKeySecret holds the key that seals records a namespace could forge; it lives in the
+// cluster resource namespace, readable by the operator only. Losing it makes sealed annotations
+// worthless, which matters only where status was lost too.
+const SealKeySecret = "esignet-operator-seal-key"
+
+// loadSealer reads the seal key, creating it on first start. Create never overwrites, so two
+// replicas starting together agree on the first key written.
+func loadSealer(ctx context.Context, reader client.Reader, writer client.Writer, namespace string) (tenancy.Sealer, error) {
+	key := client.ObjectKey{Namespace: namespace, Name: SealKeySecret}
+	for range 3 {
+		s := &corev1.Secret{}
+		err := reader.Get(ctx, key, s)
+		if err == nil {
+			return tenancy.NewSealer(s.Data["key"])
+		}
+		if !apierrors.IsNotFound(err) {
+			return tenancy.Sealer{}, fmt.Errorf("reading Secret %s: %w", key, err)
+		}
+		b := make([]byte, 32)
+		if _, err := rand.Read(b); err != nil {
+			return tenancy.Sealer{}, err
+		}
+		s = &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: SealKeySecret,
+			Labels: map[string]string{LabelManagedBy: LabelManagedByValue, LabelRole: "seal-key"}},
+			Type: corev1.SecretTypeOpaque, Data: map[string][]byte{"key": b}}
+		err = writer.Create(ctx, s, client.FieldOwner(fieldManager))
+		if apierrors.IsNotFound(err) {
+			// No cluster resource namespace (a manager run from a workstation): seal with a key
+			// of this process only; sealed annotations then outlive it only where status does.
+			log.Log.Info("namespace for the seal key does not exist; using a key that lasts until the manager stops", "namespace", namespace)
+			return tenancy.NewSealer(b)
+		}
+		if err != nil && !apierrors.IsAlreadyExists(err) {
+			return tenancy.Sealer{}, fmt.Errorf("creating Secret %s: %w", key, err)
+		}
+	}
+	return tenancy.Sealer{}, fmt.Errorf("Secret %s: could not be read back after creating it", key)
 }

@@ -28,6 +28,10 @@ const (
 	ReasonCredentialsMissing = "CredentialsMissing"
 	ReasonTokenFailed        = "TokenFailed"
 	ReasonInvalidProvider    = "InvalidProvider"
+	// ProviderNotAllowed: a ClusterESignetProvider's tenancy.namespaceSelector excludes the namespace.
+	ReasonProviderNotAllowed = "ProviderNotAllowed"
+	// ClientIDNotAllowed: the client id is outside the namespace's ids on a shared provider.
+	ReasonClientIDNotAllowed = "ClientIDNotAllowed"
 
 	// Desired state.
 	ReasonInvalidSpec      = "InvalidSpec"

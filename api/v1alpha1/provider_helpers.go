@@ -9,7 +9,9 @@ func (p *ESignetProvider) ProviderSpec() *ESignetProviderSpec { return &p.Spec }
 func (p *ESignetProvider) ProviderStatus() *ESignetProviderStatus { return &p.Status }
 
 // ProviderSpec returns the spec.
-func (p *ClusterESignetProvider) ProviderSpec() *ESignetProviderSpec { return &p.Spec }
+func (p *ClusterESignetProvider) ProviderSpec() *ESignetProviderSpec {
+	return &p.Spec.ESignetProviderSpec
+}
 
 // ProviderStatus returns the status.
 func (p *ClusterESignetProvider) ProviderStatus() *ESignetProviderStatus { return &p.Status }

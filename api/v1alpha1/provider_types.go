@@ -192,14 +192,51 @@ type ESignetProviderList struct {
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 
 // ClusterESignetProvider is a cluster-wide connection to one eSignet; its Secrets live in the
-// operator's cluster resource namespace.
+// operator's cluster resource namespace. Its credentials can change any client at eSignet, so
+// it fences the namespaces that use it: which may, and which client ids each may touch.
 type ClusterESignetProvider struct {
 	metav1.TypeMeta   `json:",inline"`
 	metav1.ObjectMeta `json:"metadata,omitempty"`
 
-	Spec   ESignetProviderSpec   `json:"spec"`
-	Status ESignetProviderStatus `json:"status,omitempty"`
+	Spec   ClusterESignetProviderSpec `json:"spec"`
+	Status ESignetProviderStatus      `json:"status,omitempty"`
 }
+
+// ClusterESignetProviderSpec is a provider spec plus the tenancy fence.
+type ClusterESignetProviderSpec struct {
+	ESignetProviderSpec `json:",inline"`
+
+	// Tenancy says which namespaces may use this provider and which client ids they get.
+	// +optional
+	Tenancy Tenancy `json:"tenancy,omitempty"`
+}
+
+// Tenancy fences the namespaces sharing a ClusterESignetProvider.
+type Tenancy struct {
+	// NamespaceSelector selects the namespaces whose relying parties may use this provider.
+	// Absent: every namespace, as with cert-manager's ClusterIssuer; the client-id fence below
+	// still keeps each namespace to its own clients. An empty selector ({}) also selects all.
+	// +optional
+	NamespaceSelector *metav1.LabelSelector `json:"namespaceSelector,omitempty"`
+	// ClientIDs: Namespaced (default) keeps every relying party to the ids of its own
+	// namespace, <prefix><namespace>.<anything> (derived ids are <prefix><namespace>.<name>), so
+	// no namespace can create, change or deactivate another's client, whatever it writes.
+	// Any lets namespaces choose any spec.clientID: only for namespaces trusted with every
+	// client at this eSignet (for example to adopt clients registered by hand).
+	// +optional
+	// +kubebuilder:default=Namespaced
+	// +kubebuilder:validation:Enum=Namespaced;Any
+	ClientIDs ClientIDPolicy `json:"clientIDs,omitempty"`
+}
+
+// ClientIDPolicy says which client ids a namespace may use through a shared provider.
+type ClientIDPolicy string
+
+// Client-id policies.
+const (
+	ClientIDsNamespaced ClientIDPolicy = "Namespaced"
+	ClientIDsAny        ClientIDPolicy = "Any"
+)
 
 // +kubebuilder:object:root=true
 

@@ -15,7 +15,9 @@ type ESignetRelyingPartySpec struct {
 	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="providerRef is immutable: a client cannot move between eSignet instances"
 	ProviderRef ProviderReference `json:"providerRef"`
 
-	// ClientID at eSignet. Defaults to <prefix><namespace>-<name>; immutable once set.
+	// ClientID at eSignet. Defaults to <prefix><namespace>.<name>; immutable once set. Through a
+	// ClusterESignetProvider it must start with <prefix><namespace>. unless the provider's
+	// tenancy.clientIDs is Any.
 	// +optional
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=100

@@ -38,7 +38,7 @@ func main() {
 	flag.StringVar(&o.leaderElectionNamespace, "leader-election-namespace", "", "Namespace of the leader-election lease (default: the pod's namespace).")
 	flag.StringVar(&o.namespaces, "namespaces", "", "Comma-separated namespaces to watch (default: all).")
 	flag.StringVar(&o.clusterResourceNamespace, "cluster-resource-namespace", "", "Namespace holding Secrets referenced by ClusterESignetProviders (default: the pod's namespace, else esignet-operator-system).")
-	flag.StringVar(&o.clientIDPrefix, "client-id-prefix", "", "Prefix of derived client ids (<prefix><namespace>-<name>).")
+	flag.StringVar(&o.clientIDPrefix, "client-id-prefix", "", "Prefix of derived client ids (<prefix><namespace>.<name>) and of every namespace's client ids on a ClusterESignetProvider.")
 	flag.IntVar(&o.maxConcurrentReconciles, "max-concurrent-reconciles", 4, "Relying parties reconciled in parallel.")
 	var verbosity int
 	flag.IntVar(&verbosity, "v", 0, "Log verbosity: 1 adds every eSignet request (method, path, status, duration; never a body or token). Overrides --zap-log-level.")

@@ -11,6 +11,7 @@ import (
 	v1 "github.com/openg2p/esignet-operator/api/v1alpha1"
 	"github.com/openg2p/esignet-operator/internal/esignet"
 	"github.com/openg2p/esignet-operator/internal/step"
+	"github.com/openg2p/esignet-operator/internal/tenancy"
 )
 
 // The registration decision, tested without envtest or HTTP: the plan from the record, the
@@ -220,7 +221,7 @@ func TestRefusedCreateSurvivesTheStatus(t *testing.T) {
 	if step.ReasonOf(st) != v1.ReasonESignetRejected || reg.Exists() {
 		t.Fatalf("record %+v stop %+v", reg, st)
 	}
-	saved := Load(&v1.ESignetRelyingParty{Status: v1.ESignetRelyingPartyStatus{Registration: reg.Status()}})
+	saved := Load(&v1.ESignetRelyingParty{Status: v1.ESignetRelyingPartyStatus{Registration: reg.Status()}}, testSealer)
 	if act, st := Plan(saved, tgt); act != None || step.ReasonOf(st) != v1.ReasonESignetRejected {
 		t.Fatalf("after the status round trip: %q %+v", act, st)
 	}
@@ -237,8 +238,22 @@ func TestIntentNotSavedMeansNoCall(t *testing.T) {
 	}
 }
 
+var (
+	testSealer, _  = tenancy.NewSealer([]byte("0123456789abcdef0123456789abcdef"))
+	otherSealer, _ = tenancy.NewSealer([]byte("another key, not the operator's!"))
+)
+
+func relyingParty(ns, name string) *v1.ESignetRelyingParty {
+	rp := &v1.ESignetRelyingParty{}
+	rp.Namespace, rp.Name = ns, name
+	return rp
+}
+
 func TestLoadRegistration(t *testing.T) {
-	ann := map[string]string{v1.AnnotationRegistration: `{"clientID":"ns-rp","keyID":"kid1"}`}
+	sealedFor := func(s Sealer, ns, name string) map[string]string {
+		return map[string]string{v1.AnnotationRegistration: recPending.Annotation(s, relyingParty(ns, name))}
+	}
+	ann := sealedFor(testSealer, "ns", "rp")
 	full := &v1.RegistrationStatus{State: v1.RegistrationRegistered, ClientID: "ns-rp", KeyID: "kid1", Fingerprint: "fp"}
 	cases := []struct {
 		name      string
@@ -249,27 +264,33 @@ func TestLoadRegistration(t *testing.T) {
 	}{
 		{"nothing", nil, nil, "", ""},
 		{"status alone (annotation dropped by a GitOps replace)", nil, full, v1.RegistrationRegistered, "fp"},
-		{"annotation alone (status lost): may exist", ann, nil, v1.RegistrationPending, ""},
+		{"sealed annotation alone (status lost): may exist", ann, nil, v1.RegistrationPending, ""},
 		{"both: status wins", ann, full, v1.RegistrationRegistered, "fp"},
 		{"malformed annotation is no record", map[string]string{v1.AnnotationRegistration: `{"clientID":""}`}, nil, "", ""},
+		{"forged annotation without a seal is no record", map[string]string{v1.AnnotationRegistration: `{"clientID":"ns-rp","keyID":"kid1"}`}, nil, "", ""},
+		{"annotation copied from another relying party is no record", sealedFor(testSealer, "ns", "other"), nil, "", ""},
+		{"annotation copied from another namespace is no record", sealedFor(testSealer, "victim", "rp"), nil, "", ""},
+		{"annotation sealed with another key is no record", sealedFor(otherSealer, "ns", "rp"), nil, "", ""},
 		{"a refused first create is remembered without a client", nil, &v1.RegistrationStatus{Refused: &v1.Refusal{Fingerprint: "fp", Reason: "R"}}, "", ""},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			rp := &v1.ESignetRelyingParty{}
+			rp := relyingParty("ns", "rp")
 			rp.Annotations, rp.Status.Registration = tc.ann, tc.status
-			reg := Load(rp)
+			reg := Load(rp, testSealer)
 			if reg.State != tc.wantState || reg.Fingerprint != tc.wantFP {
 				t.Fatalf("loaded %+v", reg)
 			}
 			if reg.Exists() {
-				if back, ok := parseIdentity(reg.Annotation()); !ok || back.ClientID != "ns-rp" || back.KeyID != "kid1" {
-					t.Fatalf("annotation round trip: %q", reg.Annotation())
+				back := relyingParty("ns", "rp")
+				back.Annotations = map[string]string{v1.AnnotationRegistration: reg.Annotation(testSealer, rp)}
+				if again := Load(back, testSealer); again.ClientID != "ns-rp" || again.KeyID != "kid1" || again.State != v1.RegistrationPending {
+					t.Fatalf("annotation round trip: %+v", again)
 				}
-			} else if reg.Annotation() != "" || (reg.Status() != nil) != (reg.Refused != nil) {
+			} else if reg.Annotation(testSealer, rp) != "" || (reg.Status() != nil) != (reg.Refused != nil) {
 				t.Fatal("no client: no annotation, and a status only to remember a refusal")
 			}
-			back := Load(&v1.ESignetRelyingParty{Status: v1.ESignetRelyingPartyStatus{Registration: reg.Status()}})
+			back := Load(&v1.ESignetRelyingParty{Status: v1.ESignetRelyingPartyStatus{Registration: reg.Status()}}, testSealer)
 			if back.State != reg.State || (back.Refused == nil) != (reg.Refused == nil) {
 				t.Fatalf("status round trip: %+v", back)
 			}

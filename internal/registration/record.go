@@ -6,6 +6,8 @@ package registration
 import (
 	"encoding/json"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
 	v1 "github.com/openg2p/esignet-operator/api/v1alpha1"
 )
 
@@ -23,28 +25,42 @@ type Record struct {
 	Refused        *v1.Refusal
 }
 
-// identity is the annotation's content.
+// identity is the annotation's content. The seal (an HMAC under a key only the operator holds,
+// over the relying party's namespace and name and the identity) makes a forged or copied
+// annotation worthless: a namespace can write annotations, but cannot seal them.
 type identity struct {
 	ClientID string `json:"clientID"`
 	KeyID    string `json:"keyID"`
+	Seal     string `json:"seal"`
+}
+
+// Sealer seals and verifies records a namespace could forge (tenancy.Sealer).
+type Sealer interface {
+	Seal(parts ...string) string
+	Verify(seal string, parts ...string) bool
+}
+
+func sealParts(rp metav1.Object, clientID, keyID string) []string {
+	return []string{"registration", rp.GetNamespace(), rp.GetName(), clientID, keyID}
 }
 
 // Exists reports whether a client may exist at eSignet for this record.
 func (r Record) Exists() bool { return r.State != "" }
 
-// Load reads the record from status, falling back to the annotation when status
-// lost it. The status is trusted over the annotation: only the operator writes status.
-func Load(rp *v1.ESignetRelyingParty) Record {
+// Load reads the record from status, falling back to the annotation when status lost it, if
+// its seal holds. The status is trusted over the annotation: only the operator writes status
+// (tenants are granted no write on the status subresource).
+func Load(rp *v1.ESignetRelyingParty, s Sealer) Record {
 	var reg Record
-	s := rp.Status.Registration
-	if s != nil && s.Refused != nil {
-		r := *s.Refused
+	st := rp.Status.Registration
+	if st != nil && st.Refused != nil {
+		r := *st.Refused
 		reg.Refused = &r // also kept when no client exists: a refused create is not sent again
 	}
 	switch id, annotated := parseIdentity(rp.Annotations[v1.AnnotationRegistration]); {
-	case s != nil && s.State != "" && s.ClientID != "" && s.KeyID != "":
-		reg.State, reg.ClientID, reg.KeyID, reg.RelyingPartyID, reg.Fingerprint = s.State, s.ClientID, s.KeyID, s.RelyingPartyID, s.Fingerprint
-	case annotated:
+	case st != nil && st.State != "" && st.ClientID != "" && st.KeyID != "":
+		reg.State, reg.ClientID, reg.KeyID, reg.RelyingPartyID, reg.Fingerprint = st.State, st.ClientID, st.KeyID, st.RelyingPartyID, st.Fingerprint
+	case annotated && s.Verify(id.Seal, sealParts(rp, id.ClientID, id.KeyID)...):
 		// Status lost its record but a create was attempted: the client may exist, and is ours.
 		reg.State, reg.ClientID, reg.KeyID = v1.RegistrationPending, id.ClientID, id.KeyID
 	}
@@ -59,12 +75,13 @@ func parseIdentity(s string) (identity, bool) {
 	return id, true
 }
 
-// Annotation is the registration annotation's value, or "" when none should exist.
-func (r Record) Annotation() string {
+// Annotation is the registration annotation's value for rp, sealed, or "" when none should exist.
+func (r Record) Annotation(s Sealer, rp metav1.Object) string {
 	if !r.Exists() {
 		return ""
 	}
-	b, _ := json.Marshal(identity{ClientID: r.ClientID, KeyID: r.KeyID}) // two strings cannot fail
+	id := identity{ClientID: r.ClientID, KeyID: r.KeyID, Seal: s.Seal(sealParts(rp, r.ClientID, r.KeyID)...)}
+	b, _ := json.Marshal(id) // three strings cannot fail
 	return string(b)
 }
 
