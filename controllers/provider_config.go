@@ -105,7 +105,8 @@ func newConnection(spec *v1.ESignetProviderSpec, rp *resolvedProvider) (*connect
 	if err != nil {
 		return nil, &configError{v1.ReasonInvalidProvider, err.Error()}
 	}
-	return &connection{client: c, token: token, version: rp.version, defaults: spec.RelyingPartyDefaults, configHash: rp.hash}, nil
+	return &connection{client: c, token: token, version: rp.version, defaults: spec.RelyingPartyDefaults, configHash: rp.hash,
+		slots: make(chan struct{}, maxWorkersPerProvider)}, nil
 }
 
 func tokenSource(spec *v1.ESignetProviderSpec, rp *resolvedProvider, hc *http.Client) (esignet.TokenSource, error) {

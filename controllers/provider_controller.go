@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -13,6 +14,8 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
@@ -20,7 +23,6 @@ import (
 
 	v1 "github.com/openg2p/esignet-operator/api/v1alpha1"
 	"github.com/openg2p/esignet-operator/internal/esignet"
-	"github.com/openg2p/esignet-operator/internal/tenancy"
 )
 
 // providerObject is either provider kind.
@@ -39,16 +41,29 @@ type ProviderReconciler struct {
 	Kind      string // v1.KindESignetProvider or v1.KindClusterESignetProvider
 	// ClusterResourceNamespace holds the Secrets of cluster providers.
 	ClusterResourceNamespace string
-	// ClientIDPrefix is the operator's prefix of derived client ids (the tenancy fence uses it).
-	ClientIDPrefix string
-	// RetryAfter is how soon a provider that is not ready is checked again (a Secret fix is
-	// noticed at once through the watch).
+	// RetryAfter is how soon a provider that is not ready is checked again the first time; it
+	// doubles with each further failure, up to 32 times (a fix is noticed at once anyway).
 	RetryAfter time.Duration
+
+	failures sync.Map // provider UID -> consecutive failed checks, for the backoff
 }
 
-// +kubebuilder:rbac:groups=esignet.openg2p.org,resources=esignetproviders;clusteresignetproviders,verbs=get;list;watch
+// +kubebuilder:rbac:groups=esignet.openg2p.org,resources=esignetproviders;clusteresignetproviders,verbs=get;list;watch;patch
+// +kubebuilder:rbac:groups=esignet.openg2p.org,resources=esignetproviders/finalizers;clusteresignetproviders/finalizers,verbs=update
 // +kubebuilder:rbac:groups=esignet.openg2p.org,resources=esignetproviders/status;clusteresignetproviders/status,verbs=get;update;patch
 // +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch
+
+// backoff is RetryAfter doubled with each consecutive failure (at most 32 times it): a dead
+// eSignet is asked less and less often, while a fix to the provider or its Secrets is still
+// noticed at once through the watches.
+func (r *ProviderReconciler) backoff(obj client.Object) time.Duration {
+	n := 0
+	if v, ok := r.failures.Load(obj.GetUID()); ok {
+		n = v.(int)
+	}
+	r.failures.Store(obj.GetUID(), n+1)
+	return r.RetryAfter << min(n, 5)
+}
 
 func (r *ProviderReconciler) newObject() providerObject {
 	if r.Kind == v1.KindClusterESignetProvider {
@@ -77,6 +92,12 @@ func (r *ProviderReconciler) Reconcile(ctx context.Context, req ctrl.Request) (c
 		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
+	if !obj.GetDeletionTimestamp().IsZero() {
+		return r.finalize(ctx, obj)
+	}
+	if err := r.ensureInUseFinalizer(ctx, obj); err != nil {
+		return ctrl.Result{}, err
+	}
 	base := obj.DeepCopyObject().(client.Object)
 	before := obj.ProviderStatus().DeepCopy()
 	conds := conditionWriter{generation: obj.GetGeneration(), conds: &obj.ProviderStatus().Conditions}
@@ -102,8 +123,9 @@ func (r *ProviderReconciler) Reconcile(ctx context.Context, req ctrl.Request) (c
 		}
 	}
 	if err != nil {
-		return ctrl.Result{RequeueAfter: r.RetryAfter}, nil
+		return ctrl.Result{RequeueAfter: r.backoff(obj)}, nil
 	}
+	r.failures.Delete(obj.GetUID())
 	return ctrl.Result{}, nil
 }
 
@@ -123,9 +145,6 @@ func (r *ProviderReconciler) connect(ctx context.Context, obj providerObject) (*
 	}
 	next := *conn
 	next.defaults = spec.RelyingPartyDefaults
-	if cp, ok := obj.(*v1.ClusterESignetProvider); ok {
-		next.fence = tenancy.ForCluster(cp.Name, cp.Spec.Tenancy, r.ClientIDPrefix)
-	}
 	if next.discovery, err = conn.client.Discover(ctx, spec.DiscoveryURL); err != nil {
 		return nil, fmt.Errorf("%w: %w", errDiscovery, err)
 	}
@@ -185,8 +204,15 @@ func (r *ProviderReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	}
 	return ctrl.NewControllerManagedBy(mgr).
 		Named(name).
+		// Providers are checked in parallel: one slow or dead eSignet holds one worker.
+		WithOptions(controller.Options{MaxConcurrentReconciles: 4}).
 		For(r.newObject(), builder.WithPredicates(predicate.GenerationChangedPredicate{})).
 		WatchesMetadata(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.providersForSecret)).
+		// A deleted relying party may release a provider waiting to be deleted.
+		Watches(&v1.ESignetRelyingParty{}, handler.EnqueueRequestsFromMapFunc(r.providerOf),
+			builder.WithPredicates(predicate.Funcs{
+				CreateFunc: func(event.CreateEvent) bool { return false }, UpdateFunc: func(event.UpdateEvent) bool { return false },
+				GenericFunc: func(event.GenericEvent) bool { return false }})).
 		Complete(r)
 }
 

@@ -7,7 +7,6 @@ import (
 
 	v1 "github.com/openg2p/esignet-operator/api/v1alpha1"
 	"github.com/openg2p/esignet-operator/internal/esignet"
-	"github.com/openg2p/esignet-operator/internal/tenancy"
 )
 
 // providerKey identifies a provider of either kind (Namespace is empty for cluster providers).
@@ -22,8 +21,23 @@ type connection struct {
 	version    esignet.APIVersion
 	discovery  *esignet.Discovery
 	defaults   *v1.RelyingPartyDefaults
-	fence      tenancy.Fence // what the provider lets its relying parties touch
-	configHash string        // of the resolved configuration, Secrets included
+	configHash string // of the resolved configuration, Secrets included
+	// slots bounds the relying-party workers busy with this provider's eSignet at once, so a
+	// slow or black-holed eSignet holds at most this many workers and delays no other provider.
+	slots chan struct{}
+}
+
+// maxWorkersPerProvider is the number of relying-party workers one provider may hold.
+const maxWorkersPerProvider = 2
+
+// tryAcquire takes a worker slot without waiting; release gives it back.
+func (c *connection) tryAcquire() (release func(), ok bool) {
+	select {
+	case c.slots <- struct{}{}:
+		return func() { <-c.slots }, true
+	default:
+		return nil, false
+	}
 }
 
 // registry holds the connection of every ready provider.

@@ -56,11 +56,16 @@ type RelyingPartyReconciler struct {
 const (
 	requeueSoon = time.Second
 	requeueSlow = time.Minute
+	// reconcileTimeout bounds a pass: at most three eSignet calls of 30 s each, and the
+	// Kubernetes reads and writes around them.
+	reconcileTimeout = 2 * time.Minute
 )
 
 // Reconcile loads the relying party, runs the steps (or the finalizer) and writes the status
 // once, computed whole from what the steps found.
 func (r *RelyingPartyReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	ctx, cancel := context.WithTimeout(ctx, reconcileTimeout)
+	defer cancel()
 	rp, err := r.load(ctx, req.NamespacedName)
 	if rp == nil || err != nil {
 		return ctrl.Result{}, err

@@ -51,16 +51,21 @@ func (r *RelyingPartyReconciler) finalize(ctx context.Context, sc *rpScope) (ctr
 
 // deactivate sets the client INACTIVE at eSignet. Where eSignet has PATCH (v1.8) it needs only
 // the client id and the provider's credentials; older releases take a full PUT, built from the
-// spec. A use the provider's fence refuses is abandoned, never called.
+// spec. It is abandoned, with a warning event, when no call can or may be made: the provider is
+// gone, or going without a connection, or its fence refuses.
 func (r *RelyingPartyReconciler) deactivate(ctx context.Context, sc *rpScope) *step.Stop {
 	if st := r.resolveProvider(ctx, sc); st != nil {
-		if st.Reason == v1.ReasonProviderNotAllowed {
+		switch {
+		case st.Reason == v1.ReasonProviderNotAllowed, st.Reason == v1.ReasonProviderNotFound,
+			st.Reason == v1.ReasonProviderNotReady && sc.providerGoing:
+			// Nothing can reach eSignet for this client any more: the provider is gone, going
+			// without a connection (a restart during a namespace's deletion), or forbidden.
 			r.abandon(ctx, sc, st.Message)
 			return nil
 		}
 		return deactivating(st, r.ProviderRetry)
 	}
-	if ref := sc.conn.fence.AdmitClientID(sc.rp.Namespace, sc.reg.ClientID, "the registration record's client id"); ref != nil {
+	if ref := sc.fence.AdmitClientID(sc.rp.Namespace, sc.reg.ClientID, "the registration record's client id"); ref != nil {
 		r.abandon(ctx, sc, ref.Message)
 		return nil
 	}
@@ -73,6 +78,11 @@ func (r *RelyingPartyReconciler) deactivate(ctx context.Context, sc *rpScope) *s
 		det = sc.want.detail
 		det.ClientID = sc.reg.ClientID
 	}
+	release, st := r.providerSlot(sc)
+	if st != nil {
+		return deactivating(st, r.ProviderRetry)
+	}
+	defer release()
 	_, err := sc.conn.client.SetStatus(loggerFor(ctx, sc, "delete"), det, esignet.StatusInactive)
 	switch {
 	case err == nil:
@@ -84,13 +94,13 @@ func (r *RelyingPartyReconciler) deactivate(ctx context.Context, sc *rpScope) *s
 	}
 	r.record(ctx, sc, "delete", corev1.EventTypeWarning, v1.EventDeactivationFailed, "DeactivateClient",
 		fmt.Sprintf("Deactivating client %s: %v", det.ClientID, err))
-	st := &step.Stop{Condition: v1.ConditionRegistered, Reason: v1.ReasonDeactivating, Message: fmt.Sprintf("deactivating client %s: %v", det.ClientID, err)}
+	failed := &step.Stop{Condition: v1.ConditionRegistered, Reason: v1.ReasonDeactivating, Message: fmt.Sprintf("deactivating client %s: %v", det.ClientID, err)}
 	if esignet.KindOf(err) == esignet.KindTransient {
-		st.Err = err
+		failed.Err = err
 	} else {
-		st.Requeue = requeueSlow
+		failed.Requeue = requeueSlow
 	}
-	return st
+	return failed
 }
 
 func deactivating(st *step.Stop, retry time.Duration) *step.Stop {

@@ -19,6 +19,14 @@ func (r *RelyingPartyReconciler) ensureRegistered(ctx context.Context, sc *rpSco
 	}
 	det := sc.want.detail
 	det.PublicKey = pub
+	t := sc.want.target(sc.key.KeyID)
+	if act, _ := registration.Plan(sc.reg, t); act != registration.None {
+		release, st := r.providerSlot(sc)
+		if st != nil {
+			return st
+		}
+		defer release()
+	}
 	g := registration.Registrar{
 		API:        sc.conn.client,
 		SaveIntent: func(ctx context.Context, reg registration.Record) error { return r.saveMeta(ctx, sc.rp, reg, true) },
@@ -26,11 +34,25 @@ func (r *RelyingPartyReconciler) ensureRegistered(ctx context.Context, sc *rpSco
 			r.record(ctx, sc, "register", eventType, reason, action, message)
 		},
 	}
-	reg, st := g.Converge(loggerFor(ctx, sc, "register"), sc.reg, sc.want.target(sc.key.KeyID), det)
+	reg, st := g.Converge(loggerFor(ctx, sc, "register"), sc.reg, t, det)
 	sc.reg = reg
 	if st != nil {
 		return st
 	}
 	sc.ok(v1.ConditionRegistered, v1.ReasonRegistered, fmt.Sprintf("client %s is %s at eSignet with key %s", reg.ClientID, det.Status, reg.KeyID))
 	return nil
+}
+
+// providerSlot takes one of the provider's worker slots, or says to come back shortly: a
+// worker never waits behind another provider's slow eSignet.
+func (r *RelyingPartyReconciler) providerSlot(sc *rpScope) (func(), *step.Stop) {
+	if sc.conn.slots == nil { // a connection built without slots (tests)
+		return func() {}, nil
+	}
+	release, ok := sc.conn.tryAcquire()
+	if !ok {
+		return nil, &step.Stop{Condition: v1.ConditionRegistered, Reason: v1.ReasonESignetBusy, Requeue: requeueSoon,
+			Message: fmt.Sprintf("%d calls to this provider's eSignet are already in progress; waiting for one to finish", cap(sc.conn.slots))}
+	}
+	return release, nil
 }

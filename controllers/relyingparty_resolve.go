@@ -12,6 +12,7 @@ import (
 
 	v1 "github.com/openg2p/esignet-operator/api/v1alpha1"
 	"github.com/openg2p/esignet-operator/internal/step"
+	"github.com/openg2p/esignet-operator/internal/tenancy"
 )
 
 // resolveProvider finds the provider's published connection. A missing or unready provider is
@@ -29,31 +30,46 @@ func (r *RelyingPartyReconciler) resolveProvider(ctx context.Context, sc *rpScop
 		}
 		return kubeFailure("", fmt.Sprintf("reading %s %q", key.Kind, key.Name), err)
 	}
+	sc.providerGoing = !obj.GetDeletionTimestamp().IsZero()
+	if cp, ok := obj.(*v1.ClusterESignetProvider); ok {
+		sc.fence = tenancy.ForCluster(cp.Name, cp.Spec.Tenancy, r.Options.ClientIDPrefix)
+		if st := r.admitNamespace(ctx, sc); st != nil {
+			return st // before anything about the provider is told to this namespace
+		}
+	}
 	sc.conn = r.Registry.get(key)
 	if sc.conn == nil {
-		msg := fmt.Sprintf("%s %q is not ready", key.Kind, key.Name)
-		for _, c := range obj.ProviderStatus().Conditions {
-			if c.Type == v1.ConditionReady && c.Status != "True" {
-				msg += fmt.Sprintf(": %s: %s", c.Reason, c.Message)
-			}
-		}
-		return &step.Stop{Reason: v1.ReasonProviderNotReady, Message: msg, Requeue: r.ProviderRetry}
+		return &step.Stop{Reason: v1.ReasonProviderNotReady, Message: notReadyMessage(key, obj), Requeue: r.ProviderRetry}
 	}
-	return r.admitNamespace(ctx, sc)
+	return nil
+}
+
+// notReadyMessage says why the provider is not ready. A namespaced provider is the
+// namespace's own; a cluster provider's details (Secret names in the operator's namespace, its
+// eSignet's answers) are not the tenant's to read: they get the reason only.
+func notReadyMessage(key providerKey, obj providerObject) string {
+	msg := fmt.Sprintf("%s %q is not ready", key.Kind, key.Name)
+	for _, c := range obj.ProviderStatus().Conditions {
+		switch {
+		case c.Type != v1.ConditionReady || c.Status == metav1.ConditionTrue:
+		case key.Kind == v1.KindClusterESignetProvider:
+			msg += fmt.Sprintf(" (%s); its status tells the cluster admin more", c.Reason)
+		default:
+			msg += fmt.Sprintf(": %s: %s", c.Reason, c.Message)
+		}
+	}
+	return msg
 }
 
 // admitNamespace applies a shared provider's namespaceSelector. A refusal makes no call and is
 // checked again periodically, so relabelling the namespace is noticed.
 func (r *RelyingPartyReconciler) admitNamespace(ctx context.Context, sc *rpScope) *step.Stop {
-	if !sc.conn.fence.Shared {
-		return nil
-	}
 	ns := &metav1.PartialObjectMetadata{}
 	ns.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("Namespace"))
 	if err := r.Get(ctx, types.NamespacedName{Name: sc.rp.Namespace}, ns); err != nil {
 		return kubeFailure("", "reading namespace "+sc.rp.Namespace, err)
 	}
-	if ref := sc.conn.fence.AdmitNamespace(sc.rp.Namespace, ns.Labels); ref != nil {
+	if ref := sc.fence.AdmitNamespace(sc.rp.Namespace, ns.Labels); ref != nil {
 		return &step.Stop{Reason: ref.Reason, Message: ref.Message, Terminal: true, Requeue: r.ProviderRetry}
 	}
 	return nil
@@ -62,7 +78,7 @@ func (r *RelyingPartyReconciler) admitNamespace(ctx context.Context, sc *rpScope
 // resolveDesired combines spec, provider defaults and what the provider's eSignet supports into
 // the client eSignet should hold, before any call.
 func (r *RelyingPartyReconciler) resolveDesired(_ context.Context, sc *rpScope) *step.Stop {
-	want, err := resolveDesired(sc.rp, sc.conn, r.Options.ClientIDPrefix, sc.reg)
+	want, err := resolveDesired(sc.rp, sc.conn, sc.fence, r.Options.ClientIDPrefix, sc.reg)
 	if err != nil {
 		reason := v1.ReasonInvalidSpec
 		var se *specError

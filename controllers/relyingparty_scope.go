@@ -10,6 +10,7 @@ import (
 	"github.com/openg2p/esignet-operator/internal/keys"
 	"github.com/openg2p/esignet-operator/internal/registration"
 	"github.com/openg2p/esignet-operator/internal/step"
+	"github.com/openg2p/esignet-operator/internal/tenancy"
 )
 
 // rpScope is what one reconcile pass knows, carried through the steps. Steps fill it in; the
@@ -18,13 +19,16 @@ type rpScope struct {
 	rp  *v1.ESignetRelyingParty
 	log logr.Logger
 
-	conn      *connection                 // the provider's published connection
-	want      *desiredClient              // the client eSignet should hold (without the public key)
-	key       *keys.KeyPair               // the key in the Secret
-	reg       registration.Record         // the registration record, as loaded and as changed by this pass
-	conds     map[string]metav1.Condition // conditions set by the steps that finished
-	outputs   []v1.OutputStatus
-	endpoints *v1.DiscoveredEndpoints
+	conn  *connection   // the provider's published connection
+	fence tenancy.Fence // what the provider lets this namespace touch
+	// providerGoing: the provider is being deleted (its last connection is kept for deletions).
+	providerGoing bool
+	want          *desiredClient              // the client eSignet should hold (without the public key)
+	key           *keys.KeyPair               // the key in the Secret
+	reg           registration.Record         // the registration record, as loaded and as changed by this pass
+	conds         map[string]metav1.Condition // conditions set by the steps that finished
+	outputs       []v1.OutputStatus
+	endpoints     *v1.DiscoveredEndpoints
 }
 
 // stepFunc is one stage of a reconcile: it returns nil to go on, or why it stopped.

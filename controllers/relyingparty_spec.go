@@ -75,7 +75,7 @@ func SecretNameFor(rp *v1.ESignetRelyingParty) string {
 }
 
 // resolveDesired combines spec, provider defaults and what the provider's eSignet supports.
-func resolveDesired(rp *v1.ESignetRelyingParty, conn *connection, prefix string, reg registration.Record) (*desiredClient, error) {
+func resolveDesired(rp *v1.ESignetRelyingParty, conn *connection, fence tenancy.Fence, prefix string, reg registration.Record) (*desiredClient, error) {
 	s := &rp.Spec
 	d := conn.defaults
 	if d == nil {
@@ -85,7 +85,7 @@ func resolveDesired(rp *v1.ESignetRelyingParty, conn *connection, prefix string,
 	if err != nil {
 		return nil, err
 	}
-	if err := admitClientID(rp, conn.fence, reg); err != nil {
+	if err := admitClientID(rp, fence, reg); err != nil {
 		return nil, err
 	}
 	det := esignet.ClientDetail{

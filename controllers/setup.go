@@ -90,7 +90,7 @@ func Setup(mgr ctrl.Manager, o Options) error {
 	reg := newRegistry()
 	for _, kind := range []string{v1.KindESignetProvider, v1.KindClusterESignetProvider} {
 		pr := &ProviderReconciler{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Registry: reg, Kind: kind,
-			ClusterResourceNamespace: o.ClusterResourceNamespace, ClientIDPrefix: o.ClientIDPrefix, RetryAfter: o.ProviderRetry}
+			ClusterResourceNamespace: o.ClusterResourceNamespace, RetryAfter: o.ProviderRetry}
 		if err := pr.SetupWithManager(mgr); err != nil {
 			return fmt.Errorf("setting up %s controller: %w", kind, err)
 		}

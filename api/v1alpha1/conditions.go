@@ -50,6 +50,7 @@ const (
 	ReasonPublicKeyConflict  = "PublicKeyConflict"
 	ReasonESignetRejected    = "ESignetRejected" // eSignet's error codes go in the message
 	ReasonESignetUnavailable = "ESignetUnavailable"
+	ReasonESignetBusy        = "ESignetBusy" // the provider's share of workers is in use
 	ReasonAuthFailed         = "AuthenticationFailed"
 	ReasonClientMissing      = "ClientMissing" // eSignet no longer knows a registered client
 	ReasonDeactivating       = "Deactivating"

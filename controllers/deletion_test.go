@@ -1,0 +1,109 @@
+package controllers
+
+import (
+	"strings"
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	v1 "github.com/openg2p/esignet-operator/api/v1alpha1"
+	"github.com/openg2p/esignet-operator/internal/fakeesignet"
+)
+
+// Regression: deleting a namespace deletes its provider, the provider's Secret and its relying
+// parties together; the relying parties stayed on their finalizer for ever. Now the provider
+// waits for them, keeping its last connection, and every client is deactivated.
+func TestNamespaceTeardownFinishes(t *testing.T) {
+	f := newFixture(t, fakeesignet.Options{})
+	for _, name := range []string{"sr", "portal"} {
+		f.newRP(name)
+		f.waitReady(name)
+	}
+	p := &v1.ESignetProvider{}
+	f.mustGet(providerName, p)
+	// What the namespace controller does: delete everything, in no particular order.
+	for _, o := range []client.Object{p, f.secret("esignet-mgmt"), f.get("sr"), f.get("portal")} {
+		if err := k8sClient.Delete(f.ctx, o); err != nil {
+			t.Fatalf("deleting %T %s: %v", o, o.GetName(), err)
+		}
+	}
+	f.waitGone("sr")
+	f.waitGone("portal")
+	f.eventually("provider gone", func() (bool, string) {
+		err := k8sClient.Get(f.ctx, client.ObjectKey{Namespace: f.ns, Name: providerName}, &v1.ESignetProvider{})
+		return apierrors.IsNotFound(err), "provider still present"
+	})
+	for _, name := range []string{"sr", "portal"} {
+		if c, _ := f.fake.Client(f.ns + "." + name); c.Status != "INACTIVE" {
+			t.Errorf("client %s is %s after the namespace's deletion, want INACTIVE", name, c.Status)
+		}
+	}
+}
+
+// A provider in use cannot be deleted from under its relying parties.
+func TestProviderInUseIsProtected(t *testing.T) {
+	f := newFixture(t, fakeesignet.Options{})
+	f.newRP("user")
+	f.waitReady("user")
+	p := &v1.ESignetProvider{}
+	f.mustGet(providerName, p)
+	if err := k8sClient.Delete(f.ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	f.mustGet(providerName, p)
+	if p.DeletionTimestamp.IsZero() || len(p.Finalizers) == 0 {
+		t.Fatalf("provider deleted while in use: finalizers %v", p.Finalizers)
+	}
+	// Its relying party keeps working while it waits.
+	f.update("user", func(r *v1.ESignetRelyingParty) { r.Spec.ClientName = "Still served" })
+	f.eventually("update reached eSignet", func() (bool, string) {
+		c, _ := f.fake.Client(f.ns + ".user")
+		return c.ClientName == "Still served", c.ClientName
+	})
+	if err := k8sClient.Delete(f.ctx, f.get("user")); err != nil {
+		t.Fatal(err)
+	}
+	f.waitGone("user")
+	f.eventually("provider released", func() (bool, string) {
+		err := k8sClient.Get(f.ctx, client.ObjectKey{Namespace: f.ns, Name: providerName}, &v1.ESignetProvider{})
+		return apierrors.IsNotFound(err), "provider still present"
+	})
+}
+
+// When the provider is already gone (its finalizer removed by hand), deleting a relying party
+// finishes with a warning that the client was left at eSignet.
+func TestDeletionWithoutProviderIsAbandonedWithAWarning(t *testing.T) {
+	f := newFixture(t, fakeesignet.Options{})
+	f.newRP("orphan")
+	f.waitReady("orphan")
+	p := &v1.ESignetProvider{}
+	f.mustGet(providerName, p)
+	p.Finalizers = nil
+	if err := k8sClient.Update(f.ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	if err := k8sClient.Delete(f.ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	f.eventually("provider gone", func() (bool, string) {
+		err := k8sClient.Get(f.ctx, client.ObjectKey{Namespace: f.ns, Name: providerName}, &v1.ESignetProvider{})
+		return apierrors.IsNotFound(err), "present"
+	})
+	if err := k8sClient.Delete(f.ctx, f.get("orphan")); err != nil {
+		t.Fatal(err)
+	}
+	f.waitGone("orphan")
+	found := false
+	for _, e := range f.events("orphan") {
+		found = found || strings.HasPrefix(e, v1.EventDeactivationAbandoned+":")
+	}
+	if !found {
+		t.Fatalf("no %s event: %v", v1.EventDeactivationAbandoned, f.events("orphan"))
+	}
+	if c, _ := f.fake.Client(f.ns + ".orphan"); c.Status != "ACTIVE" {
+		t.Fatalf("client %s", c.Status)
+	}
+	_ = corev1.EventTypeWarning
+}
