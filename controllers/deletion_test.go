@@ -1,11 +1,15 @@
 package controllers
 
 import (
+	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	v1 "github.com/openg2p/esignet-operator/api/v1alpha1"
@@ -106,4 +110,31 @@ func TestDeletionWithoutProviderIsAbandonedWithAWarning(t *testing.T) {
 		t.Fatalf("client %s", c.Status)
 	}
 	_ = corev1.EventTypeWarning
+}
+
+// Regression: a few relying parties of a black-holed eSignet occupied every worker, delaying
+// every other namespace. A provider now holds at most two workers; the rest wait their turn
+// without a worker, so another provider's relying party is served at once.
+func TestSlowESignetDelaysNobodyElse(t *testing.T) {
+	slow := newFixture(t, fakeesignet.Options{})
+	slow.fake.InjectFault(fakeesignet.Fault{PathPrefix: "/v1/esignet/client-mgmt/", Delay: 15 * time.Second})
+	for i := range 6 {
+		slow.newRP(fmt.Sprintf("stuck-%d", i))
+	}
+	time.Sleep(time.Second) // the slow provider's relying parties have taken what they can
+	fast := newFixture(t, fakeesignet.Options{})
+	start := time.Now()
+	fast.newRP("served")
+	fast.waitConditionWithin(8*time.Second, "served", v1.ConditionReady, metav1.ConditionTrue, v1.ReasonReady)
+	t.Logf("served in %v while the other provider's eSignet answers after 15 s", time.Since(start).Round(time.Millisecond))
+	busy := 0
+	for i := range 6 {
+		if c := meta.FindStatusCondition(slow.get(fmt.Sprintf("stuck-%d", i)).Status.Conditions, v1.ConditionReady); c != nil && c.Reason == v1.ReasonESignetBusy {
+			busy++
+		}
+	}
+	if busy == 0 {
+		t.Error("no relying party of the slow provider was told to wait its turn")
+	}
+	slow.fake.ClearFaults()
 }
