@@ -3,6 +3,7 @@ package fakeesignet
 import (
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"time"
 )
@@ -15,6 +16,9 @@ type Fault struct {
 	Body       string        // optional body sent with Status
 	Delay      time.Duration // sleep before handling (cut short if the client goes away)
 	Reset      bool          // close the connection without any response
+	// LoseAnswer handles the request, then closes the connection instead of answering: the
+	// effect happens, the client never learns it (a crash or a cut right after the call).
+	LoseAnswer bool
 	Times      int           // requests it applies to; 0 = until ClearFaults
 }
 
@@ -51,8 +55,9 @@ func (s *Server) takeFault(r *http.Request) (Fault, bool) {
 	return Fault{}, false
 }
 
-// applyFault acts on a matching fault; true means the request is finished.
-func (s *Server) applyFault(w http.ResponseWriter, r *http.Request) bool {
+// applyFault acts on a matching fault; true means the request is finished. handle serves the
+// request normally (for LoseAnswer).
+func (s *Server) applyFault(w http.ResponseWriter, r *http.Request, handle func(http.ResponseWriter)) bool {
 	f, ok := s.takeFault(r)
 	if !ok {
 		return false
@@ -67,6 +72,10 @@ func (s *Server) applyFault(w http.ResponseWriter, r *http.Request) bool {
 		}
 	}
 	switch {
+	case f.LoseAnswer:
+		handle(httptest.NewRecorder())
+		resetConnection(w)
+		return true
 	case f.Reset:
 		resetConnection(w)
 		return true

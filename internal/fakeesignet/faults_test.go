@@ -1,6 +1,7 @@
 package fakeesignet
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -182,4 +183,21 @@ func getJSONArray(t testing.TB, url string) []map[string]any {
 		t.Fatal(err)
 	}
 	return out
+}
+
+// LoseAnswer: the create takes effect, the caller gets no answer.
+func TestFaultLoseAnswer(t *testing.T) {
+	c := newClient(t, Options{})
+	c.s.InjectFault(Fault{PathPrefix: "/v1/esignet/client-mgmt/", LoseAnswer: true, Times: 1})
+	body, _ := json.Marshal(wrap(forEndpoint(createBody(t, "lost"), epClient)))
+	req, _ := http.NewRequest(http.MethodPost, c.s.URL()+epClient.path(), bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+c.token)
+	if resp, err := http.DefaultClient.Do(req); err == nil {
+		resp.Body.Close()
+		t.Fatalf("got a response: %d", resp.StatusCode)
+	}
+	if _, ok := c.s.Client("lost"); !ok {
+		t.Fatal("the request with the lost answer did not take effect")
+	}
 }

@@ -169,7 +169,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.log.Info("request", "method", r.Method, "path", r.URL.Path, "status", rec.status,
 			"duration", time.Since(start).Round(time.Microsecond))
 	}()
-	if s.applyFault(rec, r) {
+	if s.applyFault(rec, r, func(w http.ResponseWriter) { s.dispatch(w, r, rt, id) }) {
 		return
 	}
 	s.dispatch(rec, r, rt, id)
