@@ -62,6 +62,14 @@ func TestAdmissionRejectsInvalidRelyingParties(t *testing.T) {
 		want   string // a fragment of the API server's message naming the field or rule
 	}{
 		{"no redirect uris", func(r *v1.ESignetRelyingParty) { r.Spec.RedirectURIs = nil }, "spec.redirectURIs"},
+		// Regression: an output named like the key Secret overwrote the private key.
+		{"output named like the default key Secret", func(r *v1.ESignetRelyingParty) {
+			r.Spec.Outputs = []v1.Output{{Format: "oidc", Name: r.Name + "-esignet-client"}}
+		}, "overwrite the private key"},
+		{"output named like spec.secretName", func(r *v1.ESignetRelyingParty) {
+			r.Spec.SecretName = "keys"
+			r.Spec.Outputs = []v1.Output{{Format: "env", Name: "keys"}}
+		}, "overwrite the private key"},
 		{"six redirect uris", func(r *v1.ESignetRelyingParty) {
 			r.Spec.RedirectURIs = []string{"https://a.org/1", "https://a.org/2", "https://a.org/3", "https://a.org/4", "https://a.org/5", "https://a.org/6"}
 		}, "spec.redirectURIs"},

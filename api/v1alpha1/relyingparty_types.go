@@ -438,6 +438,7 @@ type OutputStatus struct {
 
 // ESignetRelyingParty is one OIDC client registered at eSignet, with its key pair and the
 // configuration its OpenG2P consumers read.
+// +kubebuilder:validation:XValidation:rule="!has(self.spec.outputs) || self.spec.outputs.all(o, o.name != (has(self.spec.secretName) ? self.spec.secretName : self.metadata.name + '-esignet-client'))",message="an output cannot be named like the key Secret (spec.secretName, default <name>-esignet-client): it would overwrite the private key"
 type ESignetRelyingParty struct {
 	metav1.TypeMeta   `json:",inline"`
 	metav1.ObjectMeta `json:"metadata,omitempty"`
