@@ -22,7 +22,8 @@ type Config struct {
 	// Token supplies the management bearer token. Nil sends no
 	// Authorization header, for deployments with empty security maps.
 	Token TokenSource
-	// HTTPClient defaults to NewHTTPClient(nil, 0).
+	// HTTPClient defaults to NewHTTPClient(nil, 0). The Client uses a copy
+	// that never follows redirects, whatever CheckRedirect says.
 	HTTPClient *http.Client
 	// MaxConcurrent limits in-flight requests (0 → DefaultMaxConcurrent).
 	MaxConcurrent int
@@ -71,6 +72,8 @@ func New(cfg Config) (*Client, error) {
 		if c.http, err = NewHTTPClient(nil, 0); err != nil {
 			return nil, err
 		}
+	} else {
+		c.http = noRedirects(c.http)
 	}
 	n := cfg.MaxConcurrent
 	if n == 0 {
@@ -247,7 +250,7 @@ func (c *Client) mgmtOnce(ctx context.Context, op, method, id string, dto any, t
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
-	ex, err := c.send(ctx, op, req)
+	ex, err := c.send(ctx, op, req, maxBody)
 	if err != nil {
 		return nil, err
 	}

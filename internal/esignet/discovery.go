@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	jose "github.com/go-jose/go-jose/v4"
+	"github.com/go-logr/logr"
 )
 
 // Discovery is the part of eSignet's OpenID Provider metadata (API.md §5.1)
@@ -77,66 +78,179 @@ func (c *Client) discoverAt(ctx context.Context, rawURL string) (*Discovery, err
 	if err != nil {
 		return nil, err
 	}
+	return decodeDiscovery(rawURL, body)
+}
+
+// Limits on a discovery document. Its lists and endpoints are copied into
+// the provider's status and cached per provider, and a namespaced
+// provider's URL is chosen by a tenant: a 256 KiB document of one-letter
+// claims would otherwise become ~50k strings in memory and a status larger
+// than etcd accepts. eSignet's own document has a dozen claims, a few ACRs
+// and algorithms, and URLs well under 200 bytes.
+const (
+	// MaxDiscoveryListEntries bounds every list member (claims_supported,
+	// acr_values_supported, *_alg_values_supported, scopes_supported, …).
+	MaxDiscoveryListEntries = 200
+	// MaxDiscoveryEntryLen bounds each entry of those lists, in bytes.
+	MaxDiscoveryEntryLen = 256
+	// MaxDiscoveryURLLen bounds issuer and every *_endpoint / jwks_uri.
+	MaxDiscoveryURLLen = 2048
+	// MaxDiscoveryValues bounds the JSON values (objects, arrays, strings,
+	// numbers, …) of the whole document, i.e. what Raw holds.
+	MaxDiscoveryValues = 5000
+	// MaxDiscoveryDepth bounds the nesting of the document.
+	MaxDiscoveryDepth = 32
+	// MaxJWKSKeys bounds the keys of a JWK set.
+	MaxJWKSKeys = 50
+)
+
+const docDiscovery, docJWKS = "discovery document", "JWK set"
+
+// decodeDiscovery parses and validates a discovery document. The limits are
+// checked before a Discovery is returned, so no caller ever holds (or
+// copies) more than they allow. Errors name fields and limits, never values.
+func decodeDiscovery(rawURL string, body []byte) (*Discovery, error) {
+	invalid := func(problem string) error {
+		return &InvalidDocumentError{URL: rawURL, Document: docDiscovery, Problem: problem}
+	}
+	var raw map[string]any
+	if err := json.Unmarshal(body, &raw); err != nil || raw == nil {
+		return nil, invalid("not a JSON object")
+	}
 	var d Discovery
 	if err := json.Unmarshal(body, &d); err != nil {
-		return nil, &InvalidDocumentError{URL: rawURL, Problem: "fields have unexpected JSON types"}
+		return nil, invalid("fields have unexpected JSON types")
 	}
-	if err := json.Unmarshal(body, &d.Raw); err != nil {
-		return nil, &InvalidDocumentError{URL: rawURL, Problem: "not a JSON object"}
+	for _, l := range []struct {
+		name string
+		val  []string
+	}{
+		{"scopes_supported", d.ScopesSupported}, {"claims_supported", d.ClaimsSupported},
+		{"acr_values_supported", d.ACRValuesSupported},
+		{"token_endpoint_auth_methods_supported", d.TokenEndpointAuthMethodsSupported},
+		{"token_endpoint_auth_signing_alg_values_supported", d.TokenEndpointAuthSigningAlgValues},
+		{"code_challenge_methods_supported", d.CodeChallengeMethodsSupported},
+		{"id_token_signing_alg_values_supported", d.IDTokenSigningAlgValuesSupported},
+		{"userinfo_signing_alg_values_supported", d.UserinfoSigningAlgValuesSupported},
+	} {
+		if len(l.val) > MaxDiscoveryListEntries {
+			return nil, invalid(fmt.Sprintf("%s has more than %d entries", l.name, MaxDiscoveryListEntries))
+		}
+		for _, v := range l.val {
+			if len(v) > MaxDiscoveryEntryLen {
+				return nil, invalid(fmt.Sprintf("%s has an entry longer than %d bytes", l.name, MaxDiscoveryEntryLen))
+			}
+		}
+	}
+	if problem := checkShape(raw); problem != "" {
+		return nil, invalid(problem)
 	}
 	var missing []string
-	for _, f := range []struct{ name, val string }{
-		{"issuer", d.Issuer}, {"authorization_endpoint", d.AuthorizationEndpoint},
-		{"token_endpoint", d.TokenEndpoint}, {"jwks_uri", d.JWKSURI},
+	for _, f := range []struct {
+		name, val string
+		required  bool
+	}{
+		{"issuer", d.Issuer, true}, {"authorization_endpoint", d.AuthorizationEndpoint, true},
+		{"token_endpoint", d.TokenEndpoint, true}, {"userinfo_endpoint", d.UserinfoEndpoint, false},
+		{"jwks_uri", d.JWKSURI, true},
+		{"pushed_authorization_request_endpoint", d.PushedAuthorizationRequestEndpoint, false},
 	} {
+		if len(f.val) > MaxDiscoveryURLLen {
+			return nil, invalid(fmt.Sprintf("%s is longer than %d bytes", f.name, MaxDiscoveryURLLen))
+		}
+		if !f.required {
+			continue
+		}
 		if u, err := url.Parse(f.val); err != nil || u.Scheme == "" || u.Host == "" {
 			missing = append(missing, f.name)
 		}
 	}
 	if len(missing) > 0 {
-		return nil, &InvalidDocumentError{URL: rawURL,
-			Problem: "missing or non-absolute " + strings.Join(missing, ", ")}
+		return nil, invalid("missing or non-absolute " + strings.Join(missing, ", "))
 	}
+	d.Raw = raw
 	d.SourceURL = rawURL
 	return &d, nil
 }
 
+// checkShape enforces MaxDiscoveryValues and MaxDiscoveryDepth on a decoded
+// document ("" = fine). The decoding itself is bounded by MaxMetadataBody.
+func checkShape(doc map[string]any) string {
+	n := 0
+	var walk func(v any, depth int) string
+	walk = func(v any, depth int) string {
+		n++
+		switch {
+		case n > MaxDiscoveryValues:
+			return fmt.Sprintf("document holds more than %d JSON values", MaxDiscoveryValues)
+		case depth > MaxDiscoveryDepth:
+			return fmt.Sprintf("document is nested deeper than %d levels", MaxDiscoveryDepth)
+		}
+		switch x := v.(type) {
+		case map[string]any:
+			for _, e := range x {
+				if p := walk(e, depth+1); p != "" {
+					return p
+				}
+			}
+		case []any:
+			for _, e := range x {
+				if p := walk(e, depth+1); p != "" {
+					return p
+				}
+			}
+		}
+		return ""
+	}
+	return walk(doc, 1)
+}
+
 // FetchJWKS fetches a JWK set (e.g. Discovery.JWKSURI). Keys go-jose cannot
 // parse are skipped: eSignet's set also carries the ID system's KYC
-// certificates, and one odd entry must not hide eSignet's own keys.
+// certificates, and one odd entry must not hide eSignet's own keys. A set
+// of more than MaxJWKSKeys entries is refused.
 func (c *Client) FetchJWKS(ctx context.Context, rawURL string) (*jose.JSONWebKeySet, error) {
 	body, err := c.getJSON(ctx, "fetch jwks", rawURL)
 	if err != nil {
 		return nil, err
 	}
+	return decodeJWKS(c.logger(ctx), rawURL, body)
+}
+
+func decodeJWKS(log logr.Logger, rawURL string, body []byte) (*jose.JSONWebKeySet, error) {
 	var set struct {
 		Keys []json.RawMessage `json:"keys"`
 	}
 	if err := json.Unmarshal(body, &set); err != nil {
-		return nil, &InvalidDocumentError{URL: rawURL, Problem: "not a JWK set"}
+		return nil, &InvalidDocumentError{URL: rawURL, Document: docJWKS, Problem: "not a JWK set"}
+	}
+	if len(set.Keys) > MaxJWKSKeys {
+		return nil, &InvalidDocumentError{URL: rawURL, Document: docJWKS,
+			Problem: fmt.Sprintf("holds more than %d keys", MaxJWKSKeys)}
 	}
 	out := &jose.JSONWebKeySet{}
 	for _, raw := range set.Keys {
 		var k jose.JSONWebKey
 		if err := k.UnmarshalJSON(raw); err != nil {
-			c.logger(ctx).V(1).Info("skipping unparsable JWK", "url", rawURL, "error", err.Error())
+			log.V(1).Info("skipping unparsable JWK", "url", rawURL, "error", err.Error())
 			continue
 		}
 		out.Keys = append(out.Keys, k)
 	}
 	if len(out.Keys) == 0 {
-		return nil, &InvalidDocumentError{URL: rawURL,
+		return nil, &InvalidDocumentError{URL: rawURL, Document: docJWKS,
 			Problem: fmt.Sprintf("no usable key among %d", len(set.Keys))}
 	}
 	return out, nil
 }
 
-// getJSON GETs a public metadata document (no token) and returns its body.
-// A non-200 or non-JSON answer is an *APIError.
+// getJSON GETs a public metadata document (no token) and returns its body
+// (at most MaxMetadataBody bytes). A non-200 or non-JSON answer is an
+// *APIError, a redirect too (errors.Is ErrRedirect).
 func (c *Client) getJSON(ctx context.Context, op, rawURL string) ([]byte, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil || u.Host == "" || (u.Scheme != "https" && (u.Scheme != "http" || !c.allowHTTP())) {
-		return nil, &InputError{Op: op, Field: "URL", Reason: fmt.Sprintf("%q is not an allowed absolute URL", rawURL)}
+		return nil, &InputError{Op: op, Field: "URL", Reason: "not an absolute https URL (or http where allowed)"}
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {
@@ -144,13 +258,16 @@ func (c *Client) getJSON(ctx context.Context, op, rawURL string) ([]byte, error)
 	}
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", c.ua)
-	ex, err := c.send(ctx, op, req)
+	ex, err := c.send(ctx, op, req, MaxMetadataBody)
 	if err != nil {
 		return nil, err
 	}
 	if ex.status != http.StatusOK || ex.tooBig || !json.Valid(ex.body) {
 		e := newAPIError(op, req, ex)
-		e.Malformed, e.Detail = ex.status == http.StatusOK, describeBody(ex)
+		e.Malformed = ex.status == http.StatusOK
+		if ex.tooBig || !json.Valid(ex.body) {
+			e.Detail, e.class = describeBody(ex, classNotJSON)
+		} // else a JSON error body: the status says it all
 		return nil, e
 	}
 	return ex.body, nil
@@ -163,7 +280,9 @@ func (c *Client) allowHTTP() bool { return c.base.Scheme == "http" || c.insecure
 // InvalidDocumentError: a discovery document or JWK set that parsed but is
 // unusable. Terminal: the provider's configuration must change.
 type InvalidDocumentError struct {
-	URL     string
+	URL      string
+	Document string // "discovery document" or "JWK set"
+	// Problem is this package's text: field names and limits, never values.
 	Problem string
 }
 

@@ -91,6 +91,9 @@ type APIError struct {
 	Detail string
 	// Malformed marks a response that was not an eSignet envelope.
 	Malformed bool
+	// class is Detail in Describe's fixed vocabulary: set only from
+	// constants of this package, never from the response.
+	class string
 }
 
 // Limits for text copied from the server into error strings: eSignet's own
@@ -124,7 +127,11 @@ func (e *APIError) Error() string {
 	return b.String()
 }
 
-// Kind classifies the failure; see the Kind constants.
+// Is makes errors.Is(err, ErrRedirect) true for a refused redirect.
+func (e *APIError) Is(target error) bool { return target == ErrRedirect && isRedirect(e.HTTPStatus) }
+
+// Kind classifies the failure; see the Kind constants. A redirect is
+// terminal: eSignet's API never redirects, so the URL is wrong.
 func (e *APIError) Kind() Kind {
 	switch s := e.HTTPStatus; {
 	case s == 401 || s == 403:

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
+	"strings"
 )
 
 // responseEnvelope is eSignet's ResponseWrapper (API.md §1.2).
@@ -45,50 +46,74 @@ func decodeClientResponse(op string, req *http.Request, ex *exchange, secret str
 	}
 	switch ex.status {
 	case http.StatusOK:
-		return decodeOK(e, ex)
+		return decodeOK(e, ex, secret)
 	case http.StatusUnauthorized:
-		e.Detail = "management token rejected" + authChallenge(ex.header) +
-			"; check the token endpoint, realm and client credentials"
+		e.class = "management token rejected" + authChallenge(ex.header)
+		e.Detail = e.class + "; check the token endpoint, realm and client credentials"
 	case http.StatusForbidden:
-		e.Detail = scopeHint(req.Method) + authChallenge(ex.header)
+		e.class = scopeHint(req.Method) + authChallenge(ex.header)
+		e.Detail = e.class
 	}
-	describeFailure(e, req, ex)
+	describeFailure(e, req, ex, secret)
 	return nil, e
 }
 
-func decodeOK(e *APIError, ex *exchange) (*ClientResult, error) {
+func decodeOK(e *APIError, ex *exchange, secret string) (*ClientResult, error) {
 	var env responseEnvelope
 	if ex.tooBig || json.Unmarshal(ex.body, &env) != nil {
-		e.Malformed, e.Detail = true, describeBody(ex)
+		e.Malformed = true
+		e.Detail, e.class = describeBody(ex, classNotEnvelope)
 		return nil, e
 	}
 	if len(env.Errors) > 0 {
-		e.Errors = env.Errors
+		e.Errors = redactItems(env.Errors, secret)
 		return nil, e
 	}
 	var r clientResponse
 	if isNullJSON(env.Response) || json.Unmarshal(env.Response, &r) != nil || r.ClientID == "" {
-		e.Malformed, e.Detail = true, "envelope has neither a response with clientId nor errors"
+		e.Malformed, e.Detail, e.class = true, classNeither, classNeither
 		return nil, e
 	}
 	return &ClientResult{ClientID: r.ClientID, Status: r.Status, ResponseTime: env.ResponseTime}, nil
 }
 
+// redactItems removes secret from decoded error items: the raw body was
+// redacted already, but JSON escapes (\u0061 for "a") can spell the token
+// without containing its bytes.
+func redactItems(items []ErrorItem, secret string) []ErrorItem {
+	if secret == "" {
+		return items
+	}
+	for i := range items {
+		items[i].Code = strings.ReplaceAll(items[i].Code, secret, "[redacted]")
+		items[i].Message = strings.ReplaceAll(items[i].Message, secret, "[redacted]")
+	}
+	return items
+}
+
 // describeFailure fills Errors or Detail of a non-200 answer from whatever
 // structure its body has, never quoting unstructured text.
-func describeFailure(e *APIError, req *http.Request, ex *exchange) {
+func describeFailure(e *APIError, req *http.Request, ex *exchange, secret string) {
 	var env responseEnvelope
 	if !ex.tooBig && json.Unmarshal(ex.body, &env) == nil && len(env.Errors) > 0 {
-		e.Errors = env.Errors
+		e.Errors = redactItems(env.Errors, secret)
 		return
 	}
 	if ex.status == http.StatusBadRequest && !firewallSafePath(req.URL.EscapedPath()) {
-		e.Detail = joinDetail(e.Detail, "eSignet's HTTP firewall rejects request paths with an encoded "+
-			"'/', '%', '.', ';' or '\\' (see ClientIDPathSafe); this client id cannot be addressed")
+		e.class = joinDetail(e.class, classFirewall)
+		e.Detail = joinDetail(e.Detail, classFirewall)
+	}
+	if e.class == "" {
+		// Whatever the body is, it is not what eSignet's API answers.
+		_, e.class = describeBody(ex, classNotEnvelope)
 	}
 	var pd problemDetail
 	if !ex.tooBig && json.Unmarshal(ex.body, &pd) == nil {
 		title, detail := cmp.Or(pd.Title, pd.Error), cmp.Or(pd.Detail, pd.Message)
+		if secret != "" {
+			title = strings.ReplaceAll(title, secret, "[redacted]")
+			detail = strings.ReplaceAll(detail, secret, "[redacted]")
+		}
 		if title != "" || detail != "" {
 			e.Detail = joinDetail(e.Detail, sanitize(title, 80))
 			if detail != "" {
@@ -98,7 +123,7 @@ func describeFailure(e *APIError, req *http.Request, ex *exchange) {
 		}
 	}
 	if e.Detail == "" {
-		e.Detail = describeBody(ex)
+		e.Detail, _ = describeBody(ex, classNotEnvelope)
 	}
 }
 
@@ -120,7 +145,9 @@ func scopeHint(method string) string {
 	return fmt.Sprintf("token refused for %s (eSignet's security config requires no scope for it; check the realm and issuer)", method)
 }
 
-var challengeError = regexp.MustCompile(`error="([A-Za-z0-9_.-]{1,64})"`)
+// challengeError: RFC 6750's error codes (invalid_request, invalid_token,
+// insufficient_scope) are lower-case words; anything else is not quoted.
+var challengeError = regexp.MustCompile(`error="([a-z_]{1,64})"`)
 
 // authChallenge extracts only the error code from WWW-Authenticate; its
 // description may carry arbitrary text.

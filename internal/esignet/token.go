@@ -5,10 +5,13 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
-	"io"
+	"math"
 	"net/http"
 	"net/url"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -39,16 +42,33 @@ type ClientCredentialsConfig struct {
 	ClientID     string
 	ClientSecret string
 	Scopes       []string // optional; Keycloak's defaults already carry the scopes
-	HTTPClient   *http.Client
-	Now          func() time.Time
-	RefreshSkew  time.Duration // refresh this long before expiry; default 30s
+	// HTTPClient defaults to NewHTTPClient(nil, 0); a copy that never
+	// follows redirects is used either way.
+	HTTPClient  *http.Client
+	Now         func() time.Time
+	RefreshSkew time.Duration // refresh this long before expiry; default 30s
 }
 
 const (
 	defaultRefreshSkew = 30 * time.Second
-	// defaultTokenLifetime applies when the server omits expires_in;
-	// a 401 invalidates the token sooner if needed.
+	// defaultTokenLifetime applies when the server omits expires_in or
+	// sends something that is not a positive number (0, negative, "NaN",
+	// "soon", null, …); a 401 invalidates the token sooner if needed.
 	defaultTokenLifetime = 60 * time.Second
+	// MinTokenLifetime and MaxTokenLifetime clamp expires_in. A token is
+	// never kept longer than the server said (only a sub-second lifetime is
+	// rounded up to 1 s): raising it would send expired tokens. Above 24 h a
+	// lifetime is no longer plausible for a management token, and a huge
+	// value (1e300, 2^63) overflowed time.Duration into the past, so every
+	// call fetched a new token. Keycloak's default is 300 s.
+	MinTokenLifetime = time.Second
+	MaxTokenLifetime = 24 * time.Hour
+	// maxTokenBody caps the token endpoint's answer and MaxAccessTokenLen
+	// the token in it. Keycloak's client-credentials tokens are 1–3 KiB;
+	// eSignet's Tomcat rejects request headers over 8 KiB by default, so a
+	// longer token could not be used anyway.
+	maxTokenBody      = 64 << 10
+	MaxAccessTokenLen = 16 << 10
 	// fetchTimeout bounds a token fetch that was started on behalf of
 	// several callers and so runs detached from any one caller's context.
 	fetchTimeout = 30 * time.Second
@@ -88,6 +108,7 @@ func NewClientCredentials(cfg ClientCredentialsConfig) (*ClientCredentials, erro
 			return nil, err
 		}
 	}
+	cfg.HTTPClient = noRedirects(cfg.HTTPClient)
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
@@ -148,11 +169,13 @@ func (s *ClientCredentials) Invalidate(token string) {
 }
 
 type tokenResponse struct {
-	AccessToken      string      `json:"access_token"`
-	TokenType        string      `json:"token_type"`
-	ExpiresIn        json.Number `json:"expires_in"`
-	Error            string      `json:"error"`
-	ErrorDescription string      `json:"error_description"`
+	AccessToken string `json:"access_token"`
+	TokenType   string `json:"token_type"`
+	// ExpiresIn is parsed by tokenLifetime: a number, a numeric string, or
+	// anything else (which means the default).
+	ExpiresIn        json.RawMessage `json:"expires_in"`
+	Error            string          `json:"error"`
+	ErrorDescription string          `json:"error_description"`
 }
 
 // fetch performs the client-credentials grant (RFC 6749 §4.4) with HTTP
@@ -170,51 +193,108 @@ func (s *ClientCredentials) fetch(ctx context.Context) (string, time.Duration, e
 	req.SetBasicAuth(url.QueryEscape(s.cfg.ClientID), url.QueryEscape(s.cfg.ClientSecret))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Accept", "application/json")
-	resp, err := s.cfg.HTTPClient.Do(req)
+	resp, err := roundTrip(s.cfg.HTTPClient, req)
 	if err != nil {
 		return "", 0, &TokenError{Err: err}
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
+	if isRedirect(resp.StatusCode) {
+		return "", 0, &TokenError{HTTPStatus: resp.StatusCode, Err: ErrRedirect}
+	}
+	body, tooBig, err := readCapped(resp.Body, maxTokenBody)
 	if err != nil {
 		return "", 0, &TokenError{HTTPStatus: resp.StatusCode, Err: err}
 	}
-	return parseTokenResponse(resp.StatusCode, s.redact(body))
+	if tooBig {
+		return "", 0, &TokenError{HTTPStatus: resp.StatusCode, Malformed: true,
+			problem: fmt.Sprintf("response body exceeds %d bytes", maxTokenBody)}
+	}
+	secrets := s.secrets()
+	for _, v := range secrets {
+		body = bytes.ReplaceAll(body, []byte(v), []byte("[redacted]"))
+	}
+	return parseTokenResponse(resp.StatusCode, body, secrets...)
 }
 
-// redact removes the client secret, in every encoding we sent it, from a
-// token endpoint answer before any of it can reach an error string.
-func (s *ClientCredentials) redact(body []byte) []byte {
+// secrets is the client secret in every encoding we sent it; they are
+// removed from a token endpoint answer, raw and decoded (JSON escapes can
+// spell a secret without containing its bytes), before any of it can reach
+// an error string.
+func (s *ClientCredentials) secrets() []string {
 	if s.cfg.ClientSecret == "" {
-		return body
+		return nil
 	}
 	esc := url.QueryEscape(s.cfg.ClientSecret)
 	basic := base64.StdEncoding.EncodeToString([]byte(url.QueryEscape(s.cfg.ClientID) + ":" + esc))
-	for _, v := range []string{s.cfg.ClientSecret, esc, basic} {
-		body = bytes.ReplaceAll(body, []byte(v), []byte("[redacted]"))
-	}
-	return body
+	return []string{s.cfg.ClientSecret, esc, basic}
 }
 
-func parseTokenResponse(status int, body []byte) (string, time.Duration, error) {
+// parseTokenResponse checks a token endpoint answer; secrets are removed
+// from the server's error text before it is truncated. The token must be a
+// plausible bearer token (RFC 6750 b64token is a subset of visible ASCII) of
+// at most MaxAccessTokenLen bytes: it is sent in a header on every call. The
+// lifetime is expires_in clamped to [MinTokenLifetime, MaxTokenLifetime].
+func parseTokenResponse(status int, body []byte, secrets ...string) (string, time.Duration, error) {
 	var tr tokenResponse
 	jsonErr := json.Unmarshal(body, &tr)
 	if status != http.StatusOK {
+		for _, v := range secrets {
+			tr.Error = strings.ReplaceAll(tr.Error, v, "[redacted]")
+			tr.ErrorDescription = strings.ReplaceAll(tr.ErrorDescription, v, "[redacted]")
+		}
 		return "", 0, &TokenError{HTTPStatus: status,
 			Code: sanitize(tr.Error, 64), Description: sanitize(tr.ErrorDescription, maxMessageLen)}
 	}
 	if jsonErr != nil || tr.AccessToken == "" {
-		return "", 0, &TokenError{HTTPStatus: status, Malformed: true}
+		return "", 0, &TokenError{HTTPStatus: status, Malformed: true, problem: "response has no access_token"}
+	}
+	if len(tr.AccessToken) > MaxAccessTokenLen {
+		return "", 0, &TokenError{HTTPStatus: status, Malformed: true,
+			problem: fmt.Sprintf("access_token exceeds %d bytes", MaxAccessTokenLen)}
+	}
+	for i := range len(tr.AccessToken) {
+		if c := tr.AccessToken[i]; c < 0x21 || c > 0x7e {
+			return "", 0, &TokenError{HTTPStatus: status, Malformed: true,
+				problem: "access_token is not a valid bearer token"}
+		}
 	}
 	if tr.TokenType != "" && !strings.EqualFold(tr.TokenType, "bearer") {
-		return "", 0, &TokenError{HTTPStatus: status,
-			Description: fmt.Sprintf("token_type %q is not Bearer", sanitize(tr.TokenType, 32))}
+		return "", 0, &TokenError{HTTPStatus: status, problem: "token_type is not Bearer"}
 	}
-	lifetime := defaultTokenLifetime
-	if secs, err := tr.ExpiresIn.Float64(); err == nil && secs > 0 {
-		lifetime = time.Duration(secs * float64(time.Second))
+	return tr.AccessToken, tokenLifetime(tr.ExpiresIn), nil
+}
+
+// jsonNumber is RFC 8259's number grammar; strconv.ParseFloat alone would
+// also take "NaN", "Inf", "0x1p4" and "1_000".
+var jsonNumber = regexp.MustCompile(`^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$`)
+
+// tokenLifetime interprets expires_in: a JSON number or a string holding
+// one; anything else, and any value ≤ 0, means defaultTokenLifetime.
+// Positive values are clamped to [MinTokenLifetime, MaxTokenLifetime] before
+// they become a Duration, so nothing overflows.
+func tokenLifetime(raw json.RawMessage) time.Duration {
+	s := string(bytes.TrimSpace(raw))
+	if strings.HasPrefix(s, `"`) {
+		if json.Unmarshal(raw, &s) != nil {
+			return defaultTokenLifetime
+		}
+		s = strings.TrimSpace(s)
 	}
-	return tr.AccessToken, lifetime, nil
+	if len(s) > 1000 || !jsonNumber.MatchString(s) {
+		return defaultTokenLifetime
+	}
+	secs, err := strconv.ParseFloat(s, 64) // ±Inf with ErrRange when too large
+	switch {
+	case err != nil && !math.IsInf(secs, 0):
+		return defaultTokenLifetime
+	case math.IsNaN(secs) || secs <= 0:
+		return defaultTokenLifetime
+	case secs < MinTokenLifetime.Seconds():
+		return MinTokenLifetime
+	case secs > MaxTokenLifetime.Seconds():
+		return MaxTokenLifetime
+	}
+	return time.Duration(math.Round(secs*1000)) * time.Millisecond
 }
 
 // TokenError is a failed token request. It never holds the client secret
@@ -224,7 +304,9 @@ type TokenError struct {
 	Code        string
 	Description string
 	Malformed   bool
-	Err         error // transport or context error, if any
+	Err         error // transport or context error, or ErrRedirect
+	// problem is what was wrong with a 200 answer, in this package's words.
+	problem string
 }
 
 func (e *TokenError) Error() string {
@@ -239,7 +321,10 @@ func (e *TokenError) Error() string {
 	if e.Description != "" {
 		b.WriteString(" (" + e.Description + ")")
 	}
-	if e.Malformed {
+	switch {
+	case e.problem != "":
+		b.WriteString(": " + e.problem)
+	case e.Malformed:
 		b.WriteString(": response has no access_token")
 	}
 	if e.Err != nil {
@@ -255,6 +340,8 @@ func (e *TokenError) Unwrap() error { return e.Err }
 // trouble may pass.
 func (e *TokenError) Kind() Kind {
 	switch s := e.HTTPStatus; {
+	case errors.Is(e.Err, ErrRedirect):
+		return KindTerminal // the token URL is wrong
 	case e.Err != nil:
 		return classifyTransport(e.Err)
 	case s == 429 || s >= 500 || e.Malformed:

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptrace"
+	"sync/atomic"
 	"time"
 )
 
@@ -18,10 +20,41 @@ const (
 	// eSignet is one Spring service, and a controller resyncing many
 	// relying parties must not stampede it.
 	DefaultMaxConcurrent = 4
-	// maxBody caps what is read from any response; eSignet's answers are a
-	// few hundred bytes and discovery/JWKS a few KiB.
+	// maxBody caps what is read from a client-management response;
+	// eSignet's answers are a few hundred bytes.
 	maxBody = 1 << 20
+	// MaxMetadataBody caps a discovery document or JWK set. eSignet's
+	// discovery document is about 3 KiB and its JWK set holds a handful of
+	// keys (its own plus the ID system's KYC certificates, a few KiB each
+	// with x5c), so 256 KiB is generous; a namespaced provider's URL is
+	// chosen by a tenant, and everything read is parsed, and some of it
+	// kept per provider, by the operator.
+	MaxMetadataBody = 256 << 10
 )
+
+// ErrRedirect is matched (errors.Is) by every error that reports a refused
+// redirect. eSignet's and Keycloak's APIs never redirect, and following one
+// would hand the bearer token, the client secret or the request body to
+// whatever the Location names (Go's http.Client re-sends Authorization on
+// same-host redirects and the body on 307/308, also from https to http),
+// so no request of this package follows one. The Location is never quoted.
+var ErrRedirect = errors.New(redirectRefused)
+
+const redirectRefused = "answered with a redirect; refusing to follow it"
+
+// refuseRedirect is every http.Client's CheckRedirect in this package: the
+// 3xx itself is returned, unfollowed, and turned into an error.
+func refuseRedirect(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+
+// noRedirects returns a shallow copy of hc that never follows a redirect;
+// the caller's client is left as it is.
+func noRedirects(hc *http.Client) *http.Client {
+	c := *hc
+	c.CheckRedirect = refuseRedirect
+	return &c
+}
+
+func isRedirect(status int) bool { return status >= 300 && status < 400 }
 
 // NewHTTPClient returns an HTTP client for eSignet and Keycloak: TLS 1.2 or
 // newer, timeout (0 → DefaultTimeout). A non-empty caBundlePEM becomes the
@@ -42,7 +75,45 @@ func NewHTTPClient(caBundlePEM []byte, timeout time.Duration) (*http.Client, err
 		}
 		tr.TLSClientConfig.RootCAs = pool
 	}
-	return &http.Client{Transport: tr, Timeout: timeout}, nil
+	return &http.Client{Transport: tr, Timeout: timeout, CheckRedirect: refuseRedirect}, nil
+}
+
+// connError is a failed round trip, remembering whether a connection (TCP
+// and, for https, TLS) had been established. Describe uses it to give every
+// failure before that point one description: whether an address refused,
+// was unreachable, had no route, did not resolve or silently dropped the
+// SYN must not be visible to whoever chose the URL.
+type connError struct {
+	err       error
+	connected bool
+}
+
+func (e *connError) Error() string { return e.err.Error() }
+func (e *connError) Unwrap() error { return e.err }
+
+// roundTrip sends req with hc (whose CheckRedirect must refuse redirects)
+// and notes whether a connection was obtained. Transport errors come back
+// as *connError.
+func roundTrip(hc *http.Client, req *http.Request) (*http.Response, error) {
+	var connected atomic.Bool
+	trace := &httptrace.ClientTrace{GotConn: func(httptrace.GotConnInfo) { connected.Store(true) }}
+	resp, err := hc.Do(req.WithContext(httptrace.WithClientTrace(req.Context(), trace)))
+	if err != nil {
+		return nil, &connError{err: err, connected: connected.Load()}
+	}
+	return resp, nil
+}
+
+// readCapped reads at most limit bytes of body; tooBig reports more.
+func readCapped(body io.Reader, limit int) (b []byte, tooBig bool, err error) {
+	b, err = io.ReadAll(io.LimitReader(body, int64(limit)+1))
+	if err != nil {
+		return nil, false, &connError{err: err, connected: true}
+	}
+	if len(b) > limit {
+		return nil, true, nil
+	}
+	return b, false, nil
 }
 
 // exchange is one completed HTTP round trip.
@@ -51,6 +122,7 @@ type exchange struct {
 	header http.Header
 	body   []byte
 	tooBig bool
+	limit  int // the cap body was read with
 }
 
 // acquire takes a slot of the concurrency limit, giving up when ctx ends.
@@ -65,10 +137,11 @@ func (c *Client) acquire(ctx context.Context) error {
 
 func (c *Client) release() { <-c.sem }
 
-// send performs req within the concurrency limit and reads the body (capped).
-// Errors are RequestErrors naming op; the request URL in them is ours and
-// holds no credentials (New rejects user-info in BaseURL).
-func (c *Client) send(ctx context.Context, op string, req *http.Request) (*exchange, error) {
+// send performs req within the concurrency limit and reads the body (at
+// most limit bytes). Errors are RequestErrors naming op; the request URL in
+// them is ours and holds no credentials (New rejects user-info in BaseURL).
+// A redirect is not followed: it is an *APIError (errors.Is ErrRedirect).
+func (c *Client) send(ctx context.Context, op string, req *http.Request, limit int) (*exchange, error) {
 	path := req.URL.EscapedPath()
 	if err := c.acquire(ctx); err != nil {
 		return nil, &RequestError{Op: op, Method: req.Method, Path: path,
@@ -76,22 +149,26 @@ func (c *Client) send(ctx context.Context, op string, req *http.Request) (*excha
 	}
 	defer c.release()
 	start := time.Now()
-	resp, err := c.http.Do(req)
+	resp, err := roundTrip(c.http, req)
 	if err != nil {
 		c.logger(ctx).V(1).Info("esignet request failed", "op", op, "method", req.Method, "path", path,
 			"duration", time.Since(start), "error", err.Error())
 		return nil, &RequestError{Op: op, Method: req.Method, Path: path, Err: err}
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
+	if isRedirect(resp.StatusCode) {
+		c.logger(ctx).V(1).Info("esignet request redirected; not following", "op", op, "method", req.Method,
+			"path", path, "status", resp.StatusCode, "duration", time.Since(start))
+		e := &APIError{Op: op, Method: req.Method, Path: path, HTTPStatus: resp.StatusCode}
+		e.Detail, e.class = classRedirect, classRedirect
+		return nil, e
+	}
+	body, tooBig, err := readCapped(resp.Body, limit)
 	if err != nil {
 		return nil, &RequestError{Op: op, Method: req.Method, Path: path,
 			Err: fmt.Errorf("reading response (HTTP %d): %w", resp.StatusCode, err)}
 	}
-	ex := &exchange{status: resp.StatusCode, header: resp.Header, body: body}
-	if len(body) > maxBody {
-		ex.body, ex.tooBig = nil, true
-	}
+	ex := &exchange{status: resp.StatusCode, header: resp.Header, body: body, tooBig: tooBig, limit: limit}
 	c.logger(ctx).V(1).Info("esignet request", "op", op, "method", req.Method, "path", path,
 		"status", resp.StatusCode, "duration", time.Since(start))
 	return ex, nil
@@ -103,17 +180,22 @@ func newAPIError(op string, req *http.Request, ex *exchange) *APIError {
 }
 
 // describeBody says what a non-JSON body was, without quoting it: a proxy's
-// error page can reflect request headers.
-func describeBody(ex *exchange) string {
+// error page can reflect request headers. notJSON is the class of a
+// non-empty body (classNotEnvelope or classNotJSON). It returns the log
+// detail (with the content type) and the class (without: the content type is
+// the server's word).
+func describeBody(ex *exchange, notJSON string) (detail, class string) {
 	if ex.tooBig {
-		return fmt.Sprintf("response body exceeds %d bytes", maxBody)
+		s := fmt.Sprintf("response body exceeds %d bytes", ex.limit)
+		return s, s
 	}
 	ct := ex.header.Get("Content-Type")
 	if ct == "" {
 		ct = "no content-type"
 	}
+	class = notJSON
 	if len(ex.body) == 0 {
-		return "empty response body (" + sanitize(ct, 80) + ")"
+		class = classEmptyBody
 	}
-	return "response is not an eSignet JSON envelope (" + sanitize(ct, 80) + ")"
+	return class + " (" + sanitize(ct, 80) + ")", class
 }

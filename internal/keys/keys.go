@@ -19,6 +19,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"regexp"
 
 	jose "github.com/go-jose/go-jose/v4"
 )
@@ -82,8 +83,14 @@ func newKeyPair(alg Algorithm, priv crypto.Signer) (*KeyPair, error) {
 }
 
 // checkAlgorithm refuses a key whose type or curve does not fit the algorithm, so a Secret edited
-// by hand cannot make the operator register a key consumers will fail to sign with.
+// by hand cannot make the operator register a key consumers will fail to sign with. An unknown
+// algorithm is not quoted: it comes from the Secret and the error reaches a status message.
 func checkAlgorithm(alg Algorithm, priv crypto.Signer) error {
+	switch alg {
+	case RS256, PS256, ES256:
+	default:
+		return fmt.Errorf("%w: algorithm is not RS256, PS256 or ES256", ErrInvalidKey)
+	}
 	switch k := priv.(type) {
 	case *rsa.PrivateKey:
 		if alg != RS256 && alg != PS256 {
@@ -162,7 +169,10 @@ func ParsePrivatePEM(data []byte, alg Algorithm) (*KeyPair, error) {
 	case "EC PRIVATE KEY":
 		key, err = x509.ParseECPrivateKey(block.Bytes)
 	default:
-		return nil, fmt.Errorf("%w: PEM block of type %q is not a private key", ErrInvalidKey, block.Type)
+		if pemLabel.MatchString(block.Type) {
+			return nil, fmt.Errorf("%w: PEM block of type %q is not a private key", ErrInvalidKey, block.Type)
+		}
+		return nil, fmt.Errorf("%w: PEM block is not a private key", ErrInvalidKey)
 	}
 	if err != nil {
 		// The parser's error describes structure, never key bytes.
@@ -174,6 +184,10 @@ func ParsePrivatePEM(data []byte, alg Algorithm) (*KeyPair, error) {
 	}
 	return newKeyPair(alg, signer)
 }
+
+// pemLabel is the shape of the labels RFC 7468 defines ("CERTIFICATE", "PUBLIC KEY"); only such a
+// label is named in an error, since the PEM comes from a Secret and the error reaches a status.
+var pemLabel = regexp.MustCompile(`^[A-Z0-9 ]{1,40}$`)
 
 func pemTrim(b []byte) []byte {
 	for len(b) > 0 && (b[0] == '\n' || b[0] == '\r' || b[0] == ' ' || b[0] == '\t') {
