@@ -166,10 +166,12 @@ func providerFailure(err error) (reason, msg string) {
 	switch {
 	case errors.As(err, &ce):
 		return ce.reason, ce.msg
+	// The failure class only, never the remote's words or addresses: a namespaced provider's URL
+	// is a tenant's choice, and its status must not tell one internal host from another.
 	case errors.Is(err, errDiscovery):
-		return v1.ReasonDiscoveryFailed, err.Error()
+		return v1.ReasonDiscoveryFailed, errDiscovery.Error() + ": " + esignet.Describe(err)
 	case errors.Is(err, errToken):
-		return v1.ReasonTokenFailed, err.Error()
+		return v1.ReasonTokenFailed, errToken.Error() + ": " + esignet.Describe(err)
 	}
 	return v1.ReasonProviderNotReady, err.Error()
 }

@@ -93,8 +93,8 @@ func (r *RelyingPartyReconciler) deactivate(ctx context.Context, sc *rpScope) *s
 		return nil // eSignet does not know it: nothing to deactivate
 	}
 	r.record(ctx, sc, "delete", corev1.EventTypeWarning, v1.EventDeactivationFailed, "DeactivateClient",
-		fmt.Sprintf("Deactivating client %s: %v", det.ClientID, err))
-	failed := &step.Stop{Condition: v1.ConditionRegistered, Reason: v1.ReasonDeactivating, Message: fmt.Sprintf("deactivating client %s: %v", det.ClientID, err)}
+		fmt.Sprintf("Deactivating client %s: %s", det.ClientID, esignet.Describe(err)))
+	failed := &step.Stop{Condition: v1.ConditionRegistered, Reason: v1.ReasonDeactivating, Message: fmt.Sprintf("deactivating client %s: %s", det.ClientID, esignet.Describe(err))}
 	if esignet.KindOf(err) == esignet.KindTransient {
 		failed.Err = err
 	} else {

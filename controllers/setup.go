@@ -143,5 +143,5 @@ func loadSealer(ctx context.Context, reader client.Reader, writer client.Writer,
 			return tenancy.Sealer{}, fmt.Errorf("creating Secret %s: %w", key, err)
 		}
 	}
-	return tenancy.Sealer{}, fmt.Errorf("Secret %s: could not be read back after creating it", key)
+	return tenancy.Sealer{}, fmt.Errorf("seal key Secret %s could not be read back after creating it", key)
 }

@@ -2,9 +2,12 @@ package controllers
 
 import (
 	"fmt"
+	"net"
+	"strings"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	v1 "github.com/openg2p/esignet-operator/api/v1alpha1"
@@ -131,4 +134,35 @@ func TestSharedProviderWithAnyClientIDs(t *testing.T) {
 	s := newSharedFixture(t, v1.Tenancy{ClientIDs: v1.ClientIDsAny})
 	s.rpIn(s.mallory, "chosen", func(r *v1.ESignetRelyingParty) { r.Spec.ClientID = "hand-picked-" + s.mallory })
 	s.in(s.mallory).waitReady("chosen")
+}
+
+// Regression: a namespaced provider's status quoted the dial error ("dial tcp 10.1.2.3:22:
+// connect: connection refused"), a port-scan oracle for whoever sets its URL. It now names the
+// failure class only.
+func TestProviderStatusNamesTheFailureClassOnly(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := ln.Addr().String()
+	_ = ln.Close()
+	f := newFixture(t, fakeesignet.Options{}, func(s *v1.ESignetProviderSpec) {
+		s.URL = "http://" + closed + "/v1/esignet"
+	})
+	p := &v1.ESignetProvider{}
+	f.eventually("provider not ready", func() (bool, string) {
+		f.mustGet(providerName, p)
+		c := meta.FindStatusCondition(p.Status.Conditions, v1.ConditionReady)
+		return c != nil && c.Status == metav1.ConditionFalse, fmt.Sprint(p.Status.Conditions)
+	})
+	msg := meta.FindStatusCondition(p.Status.Conditions, v1.ConditionReady).Message
+	_, port, _ := net.SplitHostPort(closed)
+	for _, leak := range []string{"127.0.0.1", port, "refused", "dial"} {
+		if strings.Contains(msg, leak) {
+			t.Fatalf("provider status leaks %q: %s", leak, msg)
+		}
+	}
+	if !strings.Contains(msg, "connection failed") {
+		t.Fatalf("provider status does not name the failure class: %s", msg)
+	}
 }

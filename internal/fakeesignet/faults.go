@@ -19,7 +19,7 @@ type Fault struct {
 	// LoseAnswer handles the request, then closes the connection instead of answering: the
 	// effect happens, the client never learns it (a crash or a cut right after the call).
 	LoseAnswer bool
-	Times      int           // requests it applies to; 0 = until ClearFaults
+	Times      int // requests it applies to; 0 = until ClearFaults
 }
 
 // InjectFault adds a fault; faults are tried in the order added.

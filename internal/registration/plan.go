@@ -86,14 +86,14 @@ func AfterCall(act Action, reg Record, t Target, wasPending bool, err error) Out
 			break // a proxy's 404 is not eSignet's word: retry
 		}
 		reason, hint := refusalReason(err)
-		reg.Refused = &v1.Refusal{Fingerprint: t.Fingerprint, Reason: reason, Message: fmt.Sprintf("%s: %v; %s", what, err, hint)}
+		reg.Refused = &v1.Refusal{Fingerprint: t.Fingerprint, Reason: reason, Message: fmt.Sprintf("%s: %s; %s", what, esignet.Describe(err), hint)}
 		return Outcome{Record: reg, Stop: &step.Stop{Condition: v1.ConditionRegistered, Reason: reason, Message: reg.Refused.Message, Terminal: true}}
 	case esignet.KindAuth:
 		return Outcome{Record: reg, Stop: &step.Stop{Condition: v1.ConditionRegistered, Reason: v1.ReasonAuthFailed,
-			Message: fmt.Sprintf("%s: %v; check the provider's credentials and scopes", what, err), Requeue: time.Minute}}
+			Message: fmt.Sprintf("%s: %s; check the provider's credentials and scopes", what, esignet.Describe(err)), Requeue: time.Minute}}
 	}
 	return Outcome{Record: reg, Stop: &step.Stop{Condition: v1.ConditionRegistered, Reason: v1.ReasonESignetUnavailable,
-		Message: fmt.Sprintf("%s: %v", what, err), Err: err}}
+		Message: fmt.Sprintf("%s: %s", what, esignet.Describe(err)), Err: err}}
 }
 
 func accepted(act Action, reg Record, t Target) Outcome {

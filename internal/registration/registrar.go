@@ -96,7 +96,7 @@ func (g Registrar) tell(act Action, t Target, err error, o Outcome) {
 	case o.Stop != nil && o.Stop.Reason == v1.ReasonAuthFailed:
 		g.Report(corev1.EventTypeWarning, v1.EventAuthFailed, actionName(act), fmt.Sprintf("%s client %s: eSignet refused the operator's credentials", verb(act), id))
 	default:
-		g.Report(corev1.EventTypeWarning, v1.EventESignetUnavailable, actionName(act), fmt.Sprintf("%s client %s: %v", verb(act), id, err))
+		g.Report(corev1.EventTypeWarning, v1.EventESignetUnavailable, actionName(act), fmt.Sprintf("%s client %s: %s", verb(act), id, esignet.Describe(err)))
 	}
 }
 
