@@ -69,6 +69,10 @@ envtest: ## Provide kube-apiserver, etcd and kubectl for envtest; prints KUBEBUI
 test: manifests generate ## Unit and envtest integration tests against a real kube-apiserver and etcd.
 	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" go test ./... -count=1 $(TESTFLAGS)
 
+.PHONY: fuzz
+fuzz: ## Run every Go fuzz target for FUZZTIME each (default 30s; e.g. make fuzz FUZZTIME=10m).
+	FUZZTIME=$(or $(FUZZTIME),30s) hack/fuzz.sh
+
 ##@ Build
 
 .PHONY: build
