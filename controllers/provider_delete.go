@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -44,8 +45,8 @@ func (r *ProviderReconciler) finalize(ctx context.Context, obj providerObject) (
 		logf.FromContext(ctx).V(1).Info("provider deletion waits for its relying parties", "relyingParties", users)
 		return ctrl.Result{RequeueAfter: providerWait}, nil
 	}
-	if err := r.applyFinalizer(ctx, obj, false); err != nil {
-		return ctrl.Result{}, client.IgnoreNotFound(fmt.Errorf("removing the provider finalizer: %w", err))
+	if err := r.applyFinalizer(ctx, obj, false); err != nil && !gone(err) {
+		return ctrl.Result{}, fmt.Errorf("removing the provider finalizer: %w", err)
 	}
 	r.Registry.remove(r.key(obj))
 	r.failures.Delete(obj.GetUID())
@@ -107,3 +108,7 @@ func (r *ProviderReconciler) providerOf(ctx context.Context, o client.Object) []
 	}
 	return []reconcile.Request{{NamespacedName: client.ObjectKeyFromObject(p)}}
 }
+
+// gone reports that an apply aimed at an object (by its uid) found it deleted: not found, or a
+// uid precondition failing because the name now holds nothing or another object.
+func gone(err error) bool { return apierrors.IsNotFound(err) || apierrors.IsConflict(err) }

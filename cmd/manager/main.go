@@ -72,7 +72,10 @@ func run(o options) error {
 		LeaderElection:          o.leaderElect,
 		LeaderElectionID:        "esignet-operator.openg2p.org",
 		LeaderElectionNamespace: o.leaderElectionNamespace,
-		Cache:                   controllers.CacheOptions(splitNamespaces(o.namespaces), crNamespace),
+		// Give the lease up on shutdown so another replica takes over at once; safe because
+		// the manager exits as soon as its controllers have stopped.
+		LeaderElectionReleaseOnCancel: true,
+		Cache:                         controllers.CacheOptions(splitNamespaces(o.namespaces), crNamespace),
 	}
 	mgr, err := ctrl.NewManager(ctrl.GetConfigOrDie(), mgrOpts)
 	if err != nil {
