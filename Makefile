@@ -65,8 +65,12 @@ verify-generated: manifests generate ## Fail if generated files are stale.
 envtest: ## Provide kube-apiserver, etcd and kubectl for envtest; prints KUBEBUILDER_ASSETS.
 	@hack/envtest-assets.sh
 
+.PHONY: test-deps
+test-deps: ## Install the Debian packages the consumer tests drive (python3-jose, PostgreSQL) when missing.
+	@hack/install-test-deps.sh
+
 .PHONY: test
-test: manifests generate ## Unit and envtest integration tests against a real kube-apiserver and etcd.
+test: manifests generate test-deps ## Unit and envtest integration tests against a real kube-apiserver and etcd.
 	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" go test ./... -count=1 $(TESTFLAGS)
 
 .PHONY: fuzz

@@ -10,9 +10,11 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/event"
@@ -20,6 +22,7 @@ import (
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	v1 "github.com/openg2p/esignet-operator/api/v1alpha1"
 	"github.com/openg2p/esignet-operator/internal/esignet"
@@ -37,8 +40,10 @@ type providerObject interface {
 type ProviderReconciler struct {
 	client.Client
 	APIReader client.Reader
-	Registry  *registry
-	Kind      string // v1.KindESignetProvider or v1.KindClusterESignetProvider
+	// SecretNames watches Secrets by name only (see secretNameCache).
+	SecretNames cache.Cache
+	Registry    *registry
+	Kind        string // v1.KindESignetProvider or v1.KindClusterESignetProvider
 	// ClusterResourceNamespace holds the Secrets of cluster providers.
 	ClusterResourceNamespace string
 	// RetryAfter is how soon a provider that is not ready is checked again the first time; it
@@ -50,7 +55,7 @@ type ProviderReconciler struct {
 
 // +kubebuilder:rbac:groups=esignet.openg2p.org,resources=esignetproviders;clusteresignetproviders,verbs=get;list;watch;patch
 // +kubebuilder:rbac:groups=esignet.openg2p.org,resources=esignetproviders/finalizers;clusteresignetproviders/finalizers,verbs=update
-// +kubebuilder:rbac:groups=esignet.openg2p.org,resources=esignetproviders/status;clusteresignetproviders/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups=esignet.openg2p.org,resources=esignetproviders/status;clusteresignetproviders/status,verbs=get;patch
 // +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch
 
 // backoff is RetryAfter doubled with each consecutive failure (at most 32 times it): a dead
@@ -209,13 +214,22 @@ func (r *ProviderReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		// Providers are checked in parallel: one slow or dead eSignet holds one worker.
 		WithOptions(controller.Options{MaxConcurrentReconciles: 4}).
 		For(r.newObject(), builder.WithPredicates(predicate.GenerationChangedPredicate{})).
-		WatchesMetadata(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.providersForSecret)).
+		WatchesRawSource(source.Kind(r.SecretNames, secretMetadata(),
+			handler.TypedEnqueueRequestsFromMapFunc(func(ctx context.Context, s *metav1.PartialObjectMetadata) []reconcile.Request {
+				return r.providersForSecret(ctx, s)
+			}))).
 		// A deleted relying party may release a provider waiting to be deleted.
 		Watches(&v1.ESignetRelyingParty{}, handler.EnqueueRequestsFromMapFunc(r.providerOf),
 			builder.WithPredicates(predicate.Funcs{
 				CreateFunc: func(event.CreateEvent) bool { return false }, UpdateFunc: func(event.UpdateEvent) bool { return false },
 				GenericFunc: func(event.GenericEvent) bool { return false }})).
 		Complete(r)
+}
+
+func secretMetadata() *metav1.PartialObjectMetadata {
+	m := &metav1.PartialObjectMetadata{}
+	m.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("Secret"))
+	return m
 }
 
 // providersForSecret maps a Secret to the providers that reference it.

@@ -45,11 +45,11 @@ type RelyingPartyReconciler struct {
 	written sync.Map
 }
 
-// +kubebuilder:rbac:groups=esignet.openg2p.org,resources=esignetrelyingparties,verbs=get;list;watch;update;patch
-// +kubebuilder:rbac:groups=esignet.openg2p.org,resources=esignetrelyingparties/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups=esignet.openg2p.org,resources=esignetrelyingparties,verbs=get;list;watch;patch
+// +kubebuilder:rbac:groups=esignet.openg2p.org,resources=esignetrelyingparties/status,verbs=get;patch
 // +kubebuilder:rbac:groups=esignet.openg2p.org,resources=esignetrelyingparties/finalizers,verbs=update
-// +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch;create;update;patch;delete
-// +kubebuilder:rbac:groups="",resources=configmaps,verbs=get;list;watch;create;update;patch;delete
+// +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch;create;patch;delete
+// +kubebuilder:rbac:groups="",resources=configmaps,verbs=get;list;watch;create;patch;delete
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
 // +kubebuilder:rbac:groups="",resources=namespaces,verbs=get;list;watch
 

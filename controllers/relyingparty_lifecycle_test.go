@@ -3,6 +3,7 @@ package controllers
 import (
 	"fmt"
 	"testing"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -261,4 +262,34 @@ func TestProviderHealthAsGitOpsToolsSeeIt(t *testing.T) {
 			t.Errorf("%s: kstatus %s (%s) %v, want %s", tc.name, ks, msg, err, tc.kstatus)
 		}
 	}
+}
+
+// The manager caches only the Secrets and ConfigMaps it labels; an output whose labels someone
+// removed is still recognised by its controller reference, put back and relabelled.
+func TestCacheHoldsOnlyManagedObjects(t *testing.T) {
+	f := newFixture(t, fakeesignet.Options{})
+	f.newRP("cached", func(r *v1.ESignetRelyingParty) { r.Spec.Outputs = []v1.Output{{Format: "oidc", Name: "cached-oidc"}} })
+	f.waitReady("cached")
+	f.create(&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: f.ns, Name: "unrelated"}, Data: map[string][]byte{"password": []byte("x")}})
+	f.create(&corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: f.ns, Name: "unrelated"}, Data: map[string]string{"a": "b"}})
+	time.Sleep(500 * time.Millisecond) // time for a watch event, had the object been watched
+	for _, o := range []client.Object{&corev1.Secret{}, &corev1.ConfigMap{}} {
+		if err := managerCache.Get(f.ctx, client.ObjectKey{Namespace: f.ns, Name: "unrelated"}, o); !apierrors.IsNotFound(err) {
+			t.Fatalf("the manager's cache holds an unrelated %T (err=%v)", o, err)
+		}
+	}
+	if err := managerCache.Get(f.ctx, client.ObjectKey{Namespace: f.ns, Name: "cached-oidc"}, &corev1.Secret{}); err != nil {
+		t.Fatalf("the manager's cache lacks its own output: %v", err)
+	}
+
+	out := f.secret("cached-oidc")
+	out.Labels = nil
+	out.Data["client_id"] = []byte("tampered")
+	if err := k8sClient.Update(f.ctx, out); err != nil {
+		t.Fatal(err)
+	}
+	f.eventually("relabelled and restored", func() (bool, string) {
+		s := f.secret("cached-oidc")
+		return s.Labels[LabelManagedBy] == LabelManagedByValue && string(s.Data["client_id"]) == f.ns+".cached", fmt.Sprint(s.Labels)
+	})
 }

@@ -71,9 +71,11 @@ func controllerRef(rp *v1.ESignetRelyingParty) metav1.OwnerReference {
 		Controller: &t, BlockOwnerDeletion: &t}
 }
 
-// ownedBy: created by the operator for this very resource.
+// ownedBy: controlled by this very resource (its UID in the controller reference). The labels
+// are put back if someone removed them; only the namespace's own people can set such a
+// reference, and they own the resource anyway.
 func ownedBy(obj metav1.Object, rp *v1.ESignetRelyingParty) bool {
-	return metav1.IsControlledBy(obj, rp) && obj.GetLabels()[LabelManagedBy] == LabelManagedByValue
+	return metav1.IsControlledBy(obj, rp)
 }
 
 // retainedFor: created by the operator for an earlier resource of this name, then released by

@@ -40,43 +40,56 @@ type Options struct {
 	// MaxConcurrentReconciles of relying parties (default 4): key generation and eSignet round
 	// trips overlap; one resource is never reconciled twice at once.
 	MaxConcurrentReconciles int
+	// Namespaces watched (all when empty); the cluster resource namespace is added.
+	Namespaces []string
 }
 
-// CacheOptions limits what the manager caches: the watched namespaces (all when empty), and for
-// Secrets only the data of Secrets the operator manages. Other Secrets (client secrets, CA
-// bundles) are watched by metadata so a fix is noticed at once, and read through the API reader.
+// CacheOptions limits what the manager caches: the watched namespaces (all when empty), and of
+// Secrets and ConfigMaps only those the operator labels, selected by the API server, so other
+// applications' Secrets never reach the operator's memory. Secrets the operator is pointed at
+// (credentials, CA bundles) are read directly when needed and watched through a separate cache
+// of their names only (secretNameCache).
 func CacheOptions(namespaces []string, clusterResourceNamespace string) cache.Options {
+	managed := labels.SelectorFromSet(labels.Set{LabelManagedBy: LabelManagedByValue})
 	opts := cache.Options{
 		DefaultTransform: cache.TransformStripManagedFields(),
 		ByObject: map[client.Object]cache.ByObject{
-			&corev1.Secret{}: {Transform: stripUnmanagedSecretData},
-			// Only the ConfigMaps the operator writes; others are never needed.
-			&corev1.ConfigMap{}: {Label: labels.SelectorFromSet(labels.Set{LabelManagedBy: LabelManagedByValue})},
+			&corev1.Secret{}:    {Label: managed},
+			&corev1.ConfigMap{}: {Label: managed},
 		},
-	}
-	if len(namespaces) > 0 {
-		opts.DefaultNamespaces = map[string]cache.Config{}
-		for _, ns := range namespaces {
-			opts.DefaultNamespaces[ns] = cache.Config{}
-		}
-		if clusterResourceNamespace != "" {
-			opts.DefaultNamespaces[clusterResourceNamespace] = cache.Config{}
-		}
+		DefaultNamespaces: cacheNamespaces(namespaces, clusterResourceNamespace),
 	}
 	return opts
 }
 
-// stripUnmanagedSecretData keeps the cache from holding other applications' secret material.
-func stripUnmanagedSecretData(in any) (any, error) {
-	s, ok := in.(*corev1.Secret)
-	if !ok {
-		return in, nil
+func cacheNamespaces(namespaces []string, clusterResourceNamespace string) map[string]cache.Config {
+	if len(namespaces) == 0 {
+		return nil
 	}
-	s.ManagedFields = nil
-	if s.Labels[LabelManagedBy] != LabelManagedByValue {
-		s.Data, s.StringData = nil, nil
+	out := map[string]cache.Config{}
+	for _, ns := range namespaces {
+		out[ns] = cache.Config{}
 	}
-	return s, nil
+	if clusterResourceNamespace != "" {
+		out[clusterResourceNamespace] = cache.Config{}
+	}
+	return out
+}
+
+// secretNameCache watches every Secret the operator may be pointed at, keeping only its
+// identity (no labels, annotations or data: kubectl's last-applied annotation alone can hold a
+// whole Secret), so a fixed credentials Secret wakes its provider at once.
+func secretNameCache(mgr ctrl.Manager, o Options) (cache.Cache, error) {
+	return cache.New(mgr.GetConfig(), cache.Options{
+		Scheme: mgr.GetScheme(), Mapper: mgr.GetRESTMapper(),
+		DefaultNamespaces: cacheNamespaces(o.Namespaces, o.ClusterResourceNamespace),
+		DefaultTransform: func(in any) (any, error) {
+			if m, ok := in.(*metav1.PartialObjectMetadata); ok {
+				m.ObjectMeta = metav1.ObjectMeta{Name: m.Name, Namespace: m.Namespace, UID: m.UID, ResourceVersion: m.ResourceVersion}
+			}
+			return in, nil
+		},
+	})
 }
 
 // Setup registers the reconcilers with the manager.
@@ -88,8 +101,15 @@ func Setup(mgr ctrl.Manager, o Options) error {
 		o.MaxConcurrentReconciles = 4
 	}
 	reg := newRegistry()
+	secretNames, err := secretNameCache(mgr, o)
+	if err != nil {
+		return fmt.Errorf("creating the Secret name cache: %w", err)
+	}
+	if err := mgr.Add(secretNames); err != nil {
+		return err
+	}
 	for _, kind := range []string{v1.KindESignetProvider, v1.KindClusterESignetProvider} {
-		pr := &ProviderReconciler{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Registry: reg, Kind: kind,
+		pr := &ProviderReconciler{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), SecretNames: secretNames, Registry: reg, Kind: kind,
 			ClusterResourceNamespace: o.ClusterResourceNamespace, RetryAfter: o.ProviderRetry}
 		if err := pr.SetupWithManager(mgr); err != nil {
 			return fmt.Errorf("setting up %s controller: %w", kind, err)

@@ -16,6 +16,7 @@ import (
 	"k8s.io/client-go/rest"
 	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	ctrlconfig "sigs.k8s.io/controller-runtime/pkg/config"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
@@ -31,7 +32,9 @@ var (
 	testEnv   *envtest.Environment
 	cfg       *rest.Config
 	k8sClient client.Client
-	scheme    = runtime.NewScheme()
+	// managerCache is the running manager's cache, to check what it holds.
+	managerCache cache.Cache
+	scheme       = runtime.NewScheme()
 )
 
 func TestMain(m *testing.M) {
@@ -74,6 +77,7 @@ func startManager() (stop func()) {
 		Controller: ctrlconfig.Controller{SkipNameValidation: ptr.To(true)},
 	})
 	must(err)
+	managerCache = mgr.GetCache()
 	must(Setup(mgr, Options{ClusterResourceNamespace: clusterResourceNamespace, ProviderRetry: 500 * time.Millisecond}))
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})

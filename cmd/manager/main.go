@@ -85,6 +85,7 @@ func run(o options) error {
 		ClusterResourceNamespace: crNamespace,
 		ClientIDPrefix:           o.clientIDPrefix,
 		MaxConcurrentReconciles:  o.maxConcurrentReconciles,
+		Namespaces:               splitNamespaces(o.namespaces),
 	}); err != nil {
 		return err
 	}
