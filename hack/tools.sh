@@ -39,6 +39,17 @@ case "${1:-}" in
       go install "github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$GOLANGCI_LINT_VERSION" ;;
   setup-envtest) install setup-envtest "$SETUP_ENVTEST_VERSION" "10 s" \
       go install "sigs.k8s.io/controller-runtime/tools/setup-envtest@$SETUP_ENVTEST_VERSION" ;;
-  all) for t in controller-gen kustomize golangci-lint setup-envtest; do "$0" "$t" >/dev/null; done ;;
-  *) echo "usage: hack/tools.sh controller-gen|kustomize|golangci-lint|setup-envtest|all" >&2; exit 2 ;;
+  helm) install helm "$HELM_VERSION" "1 min" \
+      go install "helm.sh/helm/v3/cmd/helm@$HELM_VERSION" ;;
+  # operator-sdk: go install is refused by the module proxy (it asks for the version list), so it
+  # is built in a throw-away wrapper module; the build tag avoids cgo/gpgme (docs/toolchain.md).
+  operator-sdk) install operator-sdk "$OPERATOR_SDK_VERSION" "2-3 min" \
+      bash -c 'set -e; printf "module example.com/toolbuild\n\ngo 1.26\n" > go.mod
+        R=github.com/operator-framework/operator-sdk
+        go get "$R/cmd/operator-sdk@$0"
+        CGO_ENABLED=0 go build -trimpath -tags containers_image_openpgp \
+          -ldflags "-X $R/internal/version.Version=$0 -X $R/internal/version.GitVersion=$0" \
+          -o "$GOBIN/operator-sdk" "$R/cmd/operator-sdk"' "$OPERATOR_SDK_VERSION" ;;
+  all) for t in controller-gen kustomize golangci-lint setup-envtest helm operator-sdk; do "$0" "$t" >/dev/null; done ;;
+  *) echo "usage: hack/tools.sh controller-gen|kustomize|golangci-lint|setup-envtest|helm|operator-sdk|all" >&2; exit 2 ;;
 esac
