@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 )
 
 // Format names one output shape.
@@ -72,8 +73,11 @@ type Input struct {
 	EnvPrefix     string
 	Template      string
 	TemplateKey   string
-	Odoo          OdooSettings
-	IAM           IAMSettings
+	// Deadline bounds the execution of Template; zero means DefaultTemplateTimeout from the
+	// start of Render. Templates are also bounded in steps, depth and memory (template_funcs.go).
+	Deadline time.Time
+	Odoo     OdooSettings
+	IAM      IAMSettings
 }
 
 // Document is a rendered output: data keys and whether it holds anything secret.

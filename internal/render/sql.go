@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 )
 
 // column is one column of a generated upsert: its SQL expression, and whether it is written only
@@ -13,13 +14,32 @@ type column struct {
 	insertOnly bool
 }
 
+// Values sqlString refuses.
+var (
+	errSQLNUL     = errors.New("value contains a NUL character, which PostgreSQL text cannot hold")
+	errSQLNotUTF8 = errors.New("value is not valid UTF-8, which a UTF8 database refuses")
+)
+
 // sqlString quotes s as a PostgreSQL string literal. With standard_conforming_strings on (the
-// default since 9.1) only the single quote needs doubling; NUL cannot be stored at all.
+// default since 9.1) only the single quote needs doubling; NUL cannot be stored at all, and
+// invalid UTF-8 would fail the whole script in a UTF8 database (and is how multibyte client
+// encodings have swallowed a quote), so both are refused.
 func sqlString(s string) (string, error) {
-	if strings.ContainsRune(s, 0) {
-		return "", errors.New("value contains a NUL character, which PostgreSQL text cannot hold")
+	if err := sqlRefusal(s); err != nil {
+		return "", err
 	}
 	return "'" + strings.ReplaceAll(s, "'", "''") + "'", nil
+}
+
+// sqlRefusal is why sqlString refuses s, or nil.
+func sqlRefusal(s string) error {
+	if strings.ContainsRune(s, 0) {
+		return errSQLNUL
+	}
+	if !utf8.ValidString(s) {
+		return errSQLNotUTF8
+	}
+	return nil
 }
 
 // sqlLiterals quotes every value, failing on the first that cannot be quoted.
