@@ -14,6 +14,7 @@ import (
 
 	v1 "github.com/openg2p/esignet-operator/api/v1alpha1"
 	"github.com/openg2p/esignet-operator/internal/esignet"
+	"github.com/openg2p/esignet-operator/internal/metrics"
 )
 
 // resolvedProvider is a provider spec with its Secrets read.
@@ -89,7 +90,7 @@ func hashConfig(spec *v1.ESignetProviderSpec, rp *resolvedProvider) string {
 }
 
 // newConnection builds the eSignet client for a resolved provider.
-func newConnection(spec *v1.ESignetProviderSpec, rp *resolvedProvider) (*connection, error) {
+func newConnection(key providerKey, spec *v1.ESignetProviderSpec, rp *resolvedProvider) (*connection, error) {
 	httpClient, err := esignet.NewHTTPClient(rp.caBundle, 30*time.Second)
 	if err != nil {
 		return nil, &configError{v1.ReasonInvalidProvider, fmt.Sprintf("CA bundle: %v", err)}
@@ -101,6 +102,7 @@ func newConnection(spec *v1.ESignetProviderSpec, rp *resolvedProvider) (*connect
 	c, err := esignet.New(esignet.Config{
 		BaseURL: spec.URL, APIVersion: rp.version, Token: token, HTTPClient: httpClient,
 		AllowInsecureHTTP: spec.AllowInsecureHTTP, UserAgent: "esignet-operator",
+		Observe: func(op, outcome string, d time.Duration) { metrics.ObserveRequest(key.String(), op, outcome, d) },
 	})
 	if err != nil {
 		return nil, &configError{v1.ReasonInvalidProvider, err.Error()}

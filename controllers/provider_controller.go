@@ -144,7 +144,7 @@ func (r *ProviderReconciler) connect(ctx context.Context, obj providerObject) (*
 	}
 	conn := r.Registry.get(r.key(obj))
 	if conn == nil || conn.configHash != resolved.hash {
-		if conn, err = newConnection(spec, resolved); err != nil {
+		if conn, err = newConnection(r.key(obj), spec, resolved); err != nil {
 			return nil, err
 		}
 	}

@@ -12,6 +12,14 @@ import (
 // providerKey identifies a provider of either kind (Namespace is empty for cluster providers).
 type providerKey struct{ Kind, Namespace, Name string }
 
+// String is Kind/name or Kind/namespace/name (the metrics' provider label).
+func (k providerKey) String() string {
+	if k.Namespace == "" {
+		return k.Kind + "/" + k.Name
+	}
+	return k.Kind + "/" + k.Namespace + "/" + k.Name
+}
+
 // connection is a ready provider as relying parties use it: a client with its token cache, and
 // what discovery said. The provider reconciler owns it; relying parties only read it, so they
 // never touch the provider's Secrets or repeat discovery.

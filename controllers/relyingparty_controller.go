@@ -19,6 +19,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/recorder"
 
 	v1 "github.com/openg2p/esignet-operator/api/v1alpha1"
+	"github.com/openg2p/esignet-operator/internal/metrics"
 	"github.com/openg2p/esignet-operator/internal/registration"
 	"github.com/openg2p/esignet-operator/internal/step"
 	"github.com/openg2p/esignet-operator/internal/tenancy"
@@ -193,6 +194,10 @@ func (r *RelyingPartyReconciler) record(ctx context.Context, sc *rpScope, stepNa
 		log.Info(message)
 	}
 	r.event(sc, eventType, reason, action, message)
+	switch reason {
+	case v1.EventClientCreated, v1.EventClientUpdated, v1.EventClientConverged, v1.EventClientDeactivated:
+		metrics.ClientChanges.WithLabelValues(reason).Inc()
+	}
 }
 
 func (r *RelyingPartyReconciler) event(sc *rpScope, eventType, reason, action, message string) {

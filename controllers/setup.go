@@ -115,6 +115,9 @@ func Setup(mgr ctrl.Manager, o Options) error {
 			return fmt.Errorf("setting up %s controller: %w", kind, err)
 		}
 	}
+	if err := registerStateMetrics(mgr.GetClient()); err != nil {
+		return fmt.Errorf("registering metrics: %w", err)
+	}
 	sealer, err := loadSealer(context.Background(), mgr.GetAPIReader(), mgr.GetClient(), o.ClusterResourceNamespace)
 	if err != nil {
 		return err

@@ -33,6 +33,9 @@ type Config struct {
 	// tests). The decision belongs to the controller's configuration.
 	AllowInsecureHTTP bool
 	Log               logr.Logger // optional; V(1) request logs when the context carries no logger
+	// Observe, if set, is told of every request: the operation, the outcome (the HTTP status,
+	// or "transport_error") and the duration (for metrics).
+	Observe func(op, outcome string, d time.Duration)
 }
 
 // Client calls eSignet's client-management API (and discovery) for one
@@ -46,6 +49,7 @@ type Client struct {
 	now     func() time.Time
 	ua      string
 	log     logr.Logger
+	obs     func(op, outcome string, d time.Duration)
 	// insecure mirrors Config.AllowInsecureHTTP for metadata URLs.
 	insecure bool
 }
@@ -67,7 +71,7 @@ func New(cfg Config) (*Client, error) {
 		return nil, fmt.Errorf("esignet: MaxConcurrent must not be negative")
 	}
 	c := &Client{base: base, version: v, token: cfg.Token, http: cfg.HTTPClient,
-		now: cfg.Now, ua: cfg.UserAgent, log: cfg.Log, insecure: cfg.AllowInsecureHTTP}
+		now: cfg.Now, ua: cfg.UserAgent, log: cfg.Log, obs: cfg.Observe, insecure: cfg.AllowInsecureHTTP}
 	if c.http == nil {
 		if c.http, err = NewHTTPClient(nil, 0); err != nil {
 			return nil, err

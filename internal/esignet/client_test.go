@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -279,5 +280,28 @@ func TestLoggerFromContext(t *testing.T) {
 	}
 	if fromConfig.Len() != 0 {
 		t.Fatalf("Config.Log used although the context carries a logger: %q", fromConfig.String())
+	}
+}
+
+// TestObserveEveryRequest: Config.Observe hears each request with its outcome (for metrics).
+func TestObserveEveryRequest(t *testing.T) {
+	type seen struct{ op, outcome string }
+	var got []seen
+	rec := newRecorder(t, reply{Status: 200, Body: okBody}, reply{Status: 503})
+	c, err := New(Config{BaseURL: rec.srv.URL + "/v1/esignet", AllowInsecureHTTP: true,
+		Observe: func(op, outcome string, d time.Duration) { got = append(got, seen{op, outcome}) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = c.Create(context.Background(), detailFor(V1_8))
+	_, _ = c.Update(context.Background(), detailFor(V1_8))
+	closed := newRecorder(t, reply{Status: 200})
+	closed.srv.Close()
+	c2, _ := New(Config{BaseURL: closed.srv.URL + "/v1/esignet", AllowInsecureHTTP: true,
+		Observe: func(op, outcome string, d time.Duration) { got = append(got, seen{op, outcome}) }})
+	_, _ = c2.Create(context.Background(), detailFor(V1_8))
+	want := []seen{{"create", "200"}, {"update", "503"}, {"create", "transport_error"}}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("observed %v, want %v", got, want)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptrace"
+	"strconv"
 	"sync/atomic"
 	"time"
 )
@@ -153,8 +154,10 @@ func (c *Client) send(ctx context.Context, op string, req *http.Request, limit i
 	if err != nil {
 		c.logger(ctx).V(1).Info("esignet request failed", "op", op, "method", req.Method, "path", path,
 			"duration", time.Since(start), "error", err.Error())
+		c.observe(op, "transport_error", time.Since(start))
 		return nil, &RequestError{Op: op, Method: req.Method, Path: path, Err: err}
 	}
+	c.observe(op, strconv.Itoa(resp.StatusCode), time.Since(start))
 	defer resp.Body.Close()
 	if isRedirect(resp.StatusCode) {
 		c.logger(ctx).V(1).Info("esignet request redirected; not following", "op", op, "method", req.Method,
@@ -172,6 +175,13 @@ func (c *Client) send(ctx context.Context, op string, req *http.Request, limit i
 	c.logger(ctx).V(1).Info("esignet request", "op", op, "method", req.Method, "path", path,
 		"status", resp.StatusCode, "duration", time.Since(start))
 	return ex, nil
+}
+
+// observe reports one request to Config.Observe, if set.
+func (c *Client) observe(op, outcome string, d time.Duration) {
+	if c.obs != nil {
+		c.obs(op, outcome, d)
+	}
 }
 
 // newAPIError starts an APIError for a response to req.
