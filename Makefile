@@ -19,6 +19,8 @@ CONTROLLER_GEN = $(shell hack/tools.sh controller-gen)
 KUSTOMIZE = $(shell hack/tools.sh kustomize)
 GOLANGCI_LINT = $(shell hack/tools.sh golangci-lint)
 ENVTEST_ASSETS = $(shell hack/envtest-assets.sh)
+HELM = $(shell hack/tools.sh helm)
+CHART := config/helm/esignet-operator
 
 .PHONY: all
 all: build
@@ -40,6 +42,8 @@ demo: ## Local control plane + fake eSignet + manager + samples, then wait for C
 manifests: ## Generate CRDs and RBAC from the API types and markers.
 	$(CONTROLLER_GEN) rbac:roleName=manager-role crd paths="./..." \
 		output:crd:artifacts:config=config/crd/bases output:rbac:artifacts:config=config/rbac
+	@cp config/crd/bases/*.yaml $(CHART)/crds/
+	@cp config/rbac/role.yaml $(CHART)/files/manager-role.yaml
 
 .PHONY: generate
 generate: ## Generate DeepCopy methods.
@@ -76,6 +80,17 @@ test: manifests generate test-deps ## Unit and envtest integration tests against
 .PHONY: fuzz
 fuzz: ## Run every Go fuzz target for FUZZTIME each (default 30s; e.g. make fuzz FUZZTIME=10m).
 	FUZZTIME=$(or $(FUZZTIME),30s) hack/fuzz.sh
+
+##@ Helm chart
+
+.PHONY: helm-lint
+helm-lint: ## helm lint --strict the chart, with its defaults and with the optional parts on.
+	$(HELM) lint --strict $(CHART)
+	$(HELM) lint --strict $(CHART) --set metrics.serviceMonitor.enabled=true --set 'watchNamespaces={openg2p}'
+
+.PHONY: helm-template
+helm-template: ## Render the chart (release esignet-operator, namespace esignet-operator-system) to stdout; HELM_ARGS adds --set/-f.
+	$(HELM) template esignet-operator $(CHART) --namespace esignet-operator-system $(HELM_ARGS)
 
 ##@ Build
 

@@ -1,4 +1,4 @@
-package deployed
+package harness
 
 import (
 	"bytes"
@@ -42,10 +42,10 @@ func allOutputs(name string) []v1.Output {
 }
 
 // loadSamples reads the objects config/samples/kustomization.yaml lists, in its order.
-func loadSamples(t *testing.T) []*unstructured.Unstructured {
+func loadSamples(t *testing.T, root string) []*unstructured.Unstructured {
 	t.Helper()
-	dir := filepath.Join("..", "..", "config", "samples")
-	raw, err := os.ReadFile(filepath.Join(dir, "kustomization.yaml"))
+	dir := filepath.Join(root, "config", "samples")
+	raw, err := os.ReadFile(filepath.Join(dir, "kustomization.yaml")) //nolint:gosec // the repository's samples
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,7 +57,7 @@ func loadSamples(t *testing.T) []*unstructured.Unstructured {
 	}
 	var out []*unstructured.Unstructured
 	for _, file := range k.Resources {
-		b, err := os.ReadFile(filepath.Join(dir, file))
+		b, err := os.ReadFile(filepath.Join(dir, file)) //nolint:gosec // a file config/samples lists
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -84,18 +84,18 @@ func randomHex(n int) string {
 	return hex.EncodeToString(b)
 }
 
-// An ordinary tenant applies the samples (plus one relying party with every output format), with
+// SamplesAsDeployed: an ordinary tenant applies the samples (plus one relying party with every output format), with
 // only the provider's addresses pointed at a fake eSignet, and everything becomes Ready; a spec
 // change reaches eSignet; deletion deactivates the clients (or, with deletionPolicy Retain,
 // releases the key Secret); the provider goes once unused. All of it as deployed: the manager
 // with its own RBAC, the tenant with the shipped role.
-func TestSamplesAsDeployed(t *testing.T) {
+func (e *Env) SamplesAsDeployed(t *testing.T) {
 	ctx := context.Background()
-	mark := logMark()
-	ns, tc := newTenant(t, "samples")
+	mark := e.logMark()
+	ns, tc := e.newTenant(t, "samples")
 	mgmtSecret := randomHex(16)
 
-	objs := loadSamples(t)
+	objs := loadSamples(t, e.Root)
 	var provider *unstructured.Unstructured
 	var rps []string
 	formats := map[string]bool{}
@@ -156,14 +156,14 @@ func TestSamplesAsDeployed(t *testing.T) {
 
 	// The tenant reads every status through its own client.
 	p := &v1.ESignetProvider{}
-	eventually(t, "provider Ready", func() (bool, string) {
+	e.eventually(t, "provider Ready", func() (bool, string) {
 		if err := tc.Get(ctx, client.ObjectKey{Namespace: ns, Name: provider.GetName()}, p); err != nil {
 			return false, err.Error()
 		}
 		return providerReady(p, &p.Status)
 	})
 	for _, name := range rps {
-		rp := waitReady(t, tc, ns, name)
+		rp := e.waitReady(t, tc, ns, name)
 		if want := ns + "." + name; rp.Status.ClientID != want {
 			t.Errorf("%s: client id %q, want %q", name, rp.Status.ClientID, want)
 		}
@@ -202,11 +202,11 @@ func TestSamplesAsDeployed(t *testing.T) {
 	updateRP(t, tc, ns, changed, func(r *v1.ESignetRelyingParty) {
 		r.Spec.RedirectURIs = append(r.Spec.RedirectURIs, "https://changed.example.org/callback")
 	})
-	eventually(t, "the new redirect URI at eSignet", func() (bool, string) {
+	e.eventually(t, "the new redirect URI at eSignet", func() (bool, string) {
 		c, _ := fake.Client(ns + "." + changed)
 		return slices.Contains(c.RedirectURIs, "https://changed.example.org/callback"), strings.Join(c.RedirectURIs, " ")
 	})
-	waitReady(t, tc, ns, changed)
+	e.waitReady(t, tc, ns, changed)
 	if evs := events(t, tc, ns, changed); !hasEvent(evs, v1.EventClientUpdated) {
 		t.Errorf("%s: no %s event in %v", changed, v1.EventClientUpdated, evs)
 	}
@@ -218,7 +218,7 @@ func TestSamplesAsDeployed(t *testing.T) {
 		if err := tc.Delete(ctx, rp); err != nil {
 			t.Fatalf("tenant deleting %s: %v", name, err)
 		}
-		waitGone(t, tc, rp)
+		e.waitGone(t, tc, rp)
 		c, _ := fake.Client(ns + "." + name)
 		key := &corev1.Secret{}
 		if err := tc.Get(ctx, client.ObjectKey{Namespace: ns, Name: rp.Status.SecretName}, key); err != nil {
@@ -245,6 +245,6 @@ func TestSamplesAsDeployed(t *testing.T) {
 	if err := tc.Delete(ctx, p); err != nil {
 		t.Fatalf("tenant deleting the provider: %v", err)
 	}
-	waitGone(t, tc, p)
-	assertManagerClean(t, mark)
+	e.waitGone(t, tc, p)
+	e.assertManagerClean(t, mark)
 }

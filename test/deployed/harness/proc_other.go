@@ -1,6 +1,6 @@
 //go:build !linux
 
-package deployed
+package harness
 
 import "syscall"
 

@@ -1,4 +1,4 @@
-package deployed
+package harness
 
 import (
 	"context"
@@ -23,34 +23,34 @@ import (
 // RoleBindings there to the shipped relying-party editor role and to test-namespace-admin (what
 // the built-in admin role, with the editor aggregated into it, grants on the objects involved).
 // The returned client impersonates that user.
-func newTenant(t *testing.T, name string) (string, client.Client) {
+func (e *Env) newTenant(t *testing.T, name string) (string, client.Client) {
 	t.Helper()
 	ctx := context.Background()
 	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: name + "-"}}
-	if err := admin.Create(ctx, ns); err != nil {
+	if err := e.Admin.Create(ctx, ns); err != nil {
 		t.Fatal(err)
 	}
 	user := "tenant-" + name
 	var rules []rbacv1.PolicyRule
-	for _, role := range []string{editorRole, namespaceAdminRole} {
+	for _, role := range []string{e.Names.EditorRole, NamespaceAdminRole} {
 		rb := &rbacv1.RoleBinding{
 			ObjectMeta: metav1.ObjectMeta{Namespace: ns.Name, Name: user + "-" + role},
 			RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: role},
 			Subjects:   []rbacv1.Subject{{APIGroup: rbacv1.GroupName, Kind: rbacv1.UserKind, Name: user}},
 		}
-		if err := admin.Create(ctx, rb); err != nil {
+		if err := e.Admin.Create(ctx, rb); err != nil {
 			t.Fatal(err)
 		}
 		// Envtest never deletes namespaces: unbinding is what ends the tenant's access.
-		t.Cleanup(func() { _ = admin.Delete(ctx, rb) })
+		t.Cleanup(func() { _ = e.Admin.Delete(ctx, rb) })
 		cr := &rbacv1.ClusterRole{}
-		if err := admin.Get(ctx, client.ObjectKey{Name: role}, cr); err != nil {
+		if err := e.Admin.Get(ctx, client.ObjectKey{Name: role}, cr); err != nil {
 			t.Fatal(err)
 		}
 		rules = append(rules, cr.Rules...)
 	}
 	groups := []string{"system:authenticated"} // what impersonating a bare user name yields
-	if err := waitAllowed(user, groups, ns.Name, rules); err != nil {
+	if err := e.WaitAllowed(user, groups, ns.Name, rules); err != nil {
 		t.Fatal(err)
 	}
 	// And nothing cluster-wide.
@@ -58,19 +58,19 @@ func newTenant(t *testing.T, name string) (string, client.Client) {
 		{Verb: "list", Resource: "secrets"},
 		{Verb: "list", Group: v1.GroupVersion.Group, Resource: "esignetrelyingparties"},
 		{Verb: "get", Group: v1.GroupVersion.Group, Resource: "clusteresignetproviders"},
-		{Verb: "get", Resource: "secrets", Namespace: systemNamespace},
+		{Verb: "get", Resource: "secrets", Namespace: e.Names.Namespace},
 	} {
 		sar := &authorizationv1.SubjectAccessReview{Spec: authorizationv1.SubjectAccessReviewSpec{User: user, Groups: groups, ResourceAttributes: &attr}}
-		if err := admin.Create(ctx, sar); err != nil {
+		if err := e.Admin.Create(ctx, sar); err != nil {
 			t.Fatal(err)
 		}
 		if sar.Status.Allowed {
 			t.Fatalf("tenant %s is allowed %+v beyond its namespace", user, attr)
 		}
 	}
-	cfg := rest.CopyConfig(adminCfg)
+	cfg := rest.CopyConfig(e.AdminConfig)
 	cfg.Impersonate = rest.ImpersonationConfig{UserName: user}
-	c, err := client.New(cfg, client.Options{Scheme: scheme})
+	c, err := client.New(cfg, client.Options{Scheme: e.Scheme})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,7 +79,7 @@ func newTenant(t *testing.T, name string) (string, client.Client) {
 
 // eventually polls cond every 100 ms until it holds, failing after 30 s with its last
 // description. It fails at once should the manager have exited.
-func eventually(t testing.TB, what string, cond func() (bool, string)) {
+func (e *Env) eventually(t testing.TB, what string, cond func() (bool, string)) {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	last := ""
@@ -89,11 +89,11 @@ func eventually(t testing.TB, what string, cond func() (bool, string)) {
 			return
 		}
 		last = desc
-		if manager.exited() {
-			t.Fatalf("waiting for %s: the manager exited: %v\n%s", what, manager.err, manager.tail(30))
+		if e.Manager.Exited() {
+			t.Fatalf("waiting for %s: the manager exited: %v\n%s", what, e.Manager.Err(), e.Manager.Tail(30))
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("timed out after 30 s waiting for %s; last: %s\n%s", what, last, manager.tail(15))
+			t.Fatalf("timed out after 30 s waiting for %s; last: %s\n%s", what, last, e.Manager.Tail(15))
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
@@ -111,10 +111,10 @@ func getRP(t testing.TB, c client.Client, ns, name string) *v1.ESignetRelyingPar
 
 // waitCondition waits, reading through c, until the relying party's condition has the status
 // and reason (any reason when ""), observed at its current generation.
-func waitCondition(t testing.TB, c client.Client, ns, name, condType string, status metav1.ConditionStatus, reason string) *v1.ESignetRelyingParty {
+func (e *Env) waitCondition(t testing.TB, c client.Client, ns, name, condType string, status metav1.ConditionStatus, reason string) *v1.ESignetRelyingParty {
 	t.Helper()
 	var rp *v1.ESignetRelyingParty
-	eventually(t, fmt.Sprintf("%s/%s %s=%s/%s", ns, name, condType, status, reason), func() (bool, string) {
+	e.eventually(t, fmt.Sprintf("%s/%s %s=%s/%s", ns, name, condType, status, reason), func() (bool, string) {
 		rp = getRP(t, c, ns, name)
 		cond := meta.FindStatusCondition(rp.Status.Conditions, condType)
 		if cond == nil {
@@ -127,16 +127,16 @@ func waitCondition(t testing.TB, c client.Client, ns, name, condType string, sta
 	return rp
 }
 
-func waitReady(t testing.TB, c client.Client, ns, name string) *v1.ESignetRelyingParty {
+func (e *Env) waitReady(t testing.TB, c client.Client, ns, name string) *v1.ESignetRelyingParty {
 	t.Helper()
-	return waitCondition(t, c, ns, name, v1.ConditionReady, metav1.ConditionTrue, v1.ReasonReady)
+	return e.waitCondition(t, c, ns, name, v1.ConditionReady, metav1.ConditionTrue, v1.ReasonReady)
 }
 
 // waitGone waits until obj can no longer be read through c.
-func waitGone(t testing.TB, c client.Client, obj client.Object) {
+func (e *Env) waitGone(t testing.TB, c client.Client, obj client.Object) {
 	t.Helper()
 	key := client.ObjectKeyFromObject(obj)
-	eventually(t, fmt.Sprintf("%T %s gone", obj, key), func() (bool, string) {
+	e.eventually(t, fmt.Sprintf("%T %s gone", obj, key), func() (bool, string) {
 		err := c.Get(context.Background(), key, obj)
 		if apierrors.IsNotFound(err) {
 			return true, ""
@@ -199,17 +199,17 @@ func hasEvent(evs []string, reason string) bool {
 }
 
 // logMark is how many lines the manager has logged so far.
-func logMark() int { return len(manager.lines()) }
+func (e *Env) logMark() int { return len(e.Manager.Lines()) }
 
 // assertManagerClean fails the test when the manager has exited, or has been refused anything
 // since the mark. (Refusals outside any test, at start-up say, fail the package in TestMain.)
-func assertManagerClean(t testing.TB, mark int) {
+func (e *Env) assertManagerClean(t testing.TB, mark int) {
 	t.Helper()
-	if manager.exited() {
-		t.Fatalf("the manager exited: %v\n%s", manager.err, manager.tail(30))
+	if e.Manager.Exited() {
+		t.Fatalf("the manager exited: %v\n%s", e.Manager.Err(), e.Manager.Tail(30))
 	}
-	if lines := forbiddenLines(manager.lines()[mark:]); len(lines) > 0 {
-		t.Fatalf("the manager was refused by the API server (RBAC of config/rbac):\n%s", strings.Join(lines, "\n"))
+	if lines := ForbiddenLines(e.Manager.Lines()[mark:]); len(lines) > 0 {
+		t.Fatalf("the manager was refused by the API server (RBAC of %s):\n%s", e.Source, strings.Join(lines, "\n"))
 	}
 }
 

@@ -1,4 +1,4 @@
-package deployed
+package harness
 
 import (
 	"context"
@@ -12,31 +12,31 @@ import (
 	v1 "github.com/openg2p/esignet-operator/api/v1alpha1"
 )
 
-// The shipped tenant roles grant what their comments say, bound in one namespace: the editor
+// ShippedTenantRoles checks that the shipped tenant roles grant what their comments say, bound in one namespace: the editor
 // manages relying parties and providers but never writes status, the viewer only reads, and
 // neither reaches ClusterESignetProviders or another namespace.
-func TestShippedTenantRoles(t *testing.T) {
+func (e *Env) ShippedTenantRoles(t *testing.T) {
 	ctx := context.Background()
 	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: "roles-"}}
-	if err := admin.Create(ctx, ns); err != nil {
+	if err := e.Admin.Create(ctx, ns); err != nil {
 		t.Fatal(err)
 	}
 	other := "default"
 	group := v1.GroupVersion.Group
-	for _, role := range []string{editorRole, viewerRole} {
+	for _, role := range []string{e.Names.EditorRole, e.Names.ViewerRole} {
 		user := "roles-" + role
 		rb := &rbacv1.RoleBinding{ObjectMeta: metav1.ObjectMeta{Namespace: ns.Name, Name: role},
 			RoleRef:  rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: role},
 			Subjects: []rbacv1.Subject{{APIGroup: rbacv1.GroupName, Kind: rbacv1.UserKind, Name: user}}}
-		if err := admin.Create(ctx, rb); err != nil {
+		if err := e.Admin.Create(ctx, rb); err != nil {
 			t.Fatal(err)
 		}
-		t.Cleanup(func() { _ = admin.Delete(ctx, rb) })
+		t.Cleanup(func() { _ = e.Admin.Delete(ctx, rb) })
 		// Everything the role lists takes effect (the authorizer sees new bindings by a watch).
-		if err := waitAllowed(user, nil, ns.Name, rulesOf(deployed["ClusterRole/"+role])); err != nil {
+		if err := e.WaitAllowed(user, nil, ns.Name, RulesOf(e.Objects["ClusterRole/"+role])); err != nil {
 			t.Fatal(err)
 		}
-		write := role == editorRole
+		write := role == e.Names.EditorRole
 		for _, c := range []struct {
 			attr  authorizationv1.ResourceAttributes
 			allow bool
@@ -54,7 +54,7 @@ func TestShippedTenantRoles(t *testing.T) {
 			{authorizationv1.ResourceAttributes{Namespace: ns.Name, Verb: "get", Resource: "secrets"}, false},
 		} {
 			sar := &authorizationv1.SubjectAccessReview{Spec: authorizationv1.SubjectAccessReviewSpec{User: user, ResourceAttributes: &c.attr}}
-			if err := admin.Create(ctx, sar); err != nil {
+			if err := e.Admin.Create(ctx, sar); err != nil {
 				t.Fatal(err)
 			}
 			if sar.Status.Allowed != c.allow {

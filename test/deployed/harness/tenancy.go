@@ -1,4 +1,4 @@
-package deployed
+package harness
 
 import (
 	"context"
@@ -23,17 +23,18 @@ import (
 // sharedProvider is a ClusterESignetProvider the cluster admin created, its credentials in the
 // operator's namespace, pointing at a fake eSignet.
 type sharedProvider struct {
+	e                        *Env
 	name, secretName, secret string
 	fake                     *fakeesignet.Server
 }
 
 // newSharedProvider creates the provider; its credentials Secret is created by createSecret, so
 // a test can see what tenants are told while it is missing.
-func newSharedProvider(t *testing.T) *sharedProvider {
+func (e *Env) newSharedProvider(t *testing.T) *sharedProvider {
 	t.Helper()
 	ctx := context.Background()
 	suffix := randomHex(4)
-	s := &sharedProvider{name: "shared-" + suffix, secretName: "shared-esignet-mgmt-" + suffix, secret: randomHex(16)}
+	s := &sharedProvider{e: e, name: "shared-" + suffix, secretName: "shared-esignet-mgmt-" + suffix, secret: randomHex(16)}
 	s.fake = fakeesignet.StartTest(t, fakeesignet.Options{ManagementClients: []fakeesignet.ManagementClient{
 		{ID: "mosip-pms-client", Secret: s.secret, Scopes: []string{"add_oidc_client", "update_oidc_client"}}}})
 	cp := &v1.ClusterESignetProvider{ObjectMeta: metav1.ObjectMeta{Name: s.name}, Spec: v1.ClusterESignetProviderSpec{
@@ -45,26 +46,26 @@ func newSharedProvider(t *testing.T) *sharedProvider {
 			RelyingPartyDefaults: &v1.RelyingPartyDefaults{LogoURI: "https://openg2p.org/logo.png",
 				UserClaims: []string{"name", "email"}, AuthContextRefs: []string{"mosip:idp:acr:generated-code"}},
 		}}}
-	if err := admin.Create(ctx, cp); err != nil {
+	if err := e.Admin.Create(ctx, cp); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
 		// Runs after the tests' own cleanups of their relying parties, before the fake stops.
-		if err := admin.Delete(ctx, cp); err != nil {
+		if err := e.Admin.Delete(ctx, cp); err != nil {
 			t.Errorf("deleting %s: %v", s.name, err)
 			return
 		}
 		if !t.Failed() { // a failed test may have left relying parties that keep it
-			waitGone(t, admin, cp)
+			e.waitGone(t, e.Admin, cp)
 		}
-		_ = admin.Delete(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: systemNamespace, Name: s.secretName}})
+		_ = e.Admin.Delete(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: e.Names.Namespace, Name: s.secretName}})
 	})
 	return s
 }
 
 func (s *sharedProvider) createSecret(t *testing.T) {
 	t.Helper()
-	if err := admin.Create(context.Background(), &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: systemNamespace, Name: s.secretName},
+	if err := s.e.Admin.Create(context.Background(), &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: s.e.Names.Namespace, Name: s.secretName},
 		Data: map[string][]byte{"client-secret": []byte(s.secret)}}); err != nil {
 		t.Fatal(err)
 	}
@@ -90,49 +91,49 @@ func create(t *testing.T, c client.Client, obj client.Object) {
 	}
 }
 
-// Two tenants behind one ClusterESignetProvider, as the impersonated users themselves: mallory
+// TenantsCannotReachEachOther: two tenants behind one ClusterESignetProvider, as the impersonated users themselves: mallory
 // names the victim's client, copies its registration record, plants a key Secret, tries to read
 // and to write what she must not, and deletes everything; the victim's client is untouched and
 // nothing of the operator's namespace or any key reaches her.
-func TestTenantsCannotReachEachOther(t *testing.T) {
+func (e *Env) TenantsCannotReachEachOther(t *testing.T) {
 	ctx := context.Background()
-	mark := logMark()
-	victim, vc := newTenant(t, "victim")
-	mallory, mc := newTenant(t, "mallory")
-	shared := newSharedProvider(t)
+	mark := e.logMark()
+	victim, vc := e.newTenant(t, "victim")
+	mallory, mc := e.newTenant(t, "mallory")
+	shared := e.newSharedProvider(t)
 
 	// While the provider's credentials are missing, a tenant learns that it is not ready and
 	// the reason, not the Secret's name or namespace.
 	create(t, mc, shared.rp(mallory, "early"))
 	cp := &v1.ClusterESignetProvider{}
-	eventually(t, "the shared provider reporting its missing Secret", func() (bool, string) {
-		if err := admin.Get(ctx, client.ObjectKey{Name: shared.name}, cp); err != nil {
+	e.eventually(t, "the shared provider reporting its missing Secret", func() (bool, string) {
+		if err := e.Admin.Get(ctx, client.ObjectKey{Name: shared.name}, cp); err != nil {
 			return false, err.Error()
 		}
 		c := meta.FindStatusCondition(cp.Status.Conditions, v1.ConditionReady)
 		return c != nil && c.Status == metav1.ConditionFalse && strings.Contains(c.Message, shared.secretName), fmt.Sprintf("%+v", c)
 	})
 	providerReason := meta.FindStatusCondition(cp.Status.Conditions, v1.ConditionReady).Reason
-	eventually(t, "early's Ready message with the provider's reason", func() (bool, string) {
+	e.eventually(t, "early's Ready message with the provider's reason", func() (bool, string) {
 		rp := getRP(t, mc, mallory, "early")
 		c := meta.FindStatusCondition(rp.Status.Conditions, v1.ConditionReady)
 		return c != nil && c.Reason == v1.ReasonProviderNotReady && strings.Contains(c.Message, providerReason), fmt.Sprintf("%+v", c)
 	})
-	if blob := tenantView(t, mc, mallory); strings.Contains(blob, shared.secretName) || strings.Contains(blob, systemNamespace) {
+	if blob := tenantView(t, mc, mallory); strings.Contains(blob, shared.secretName) || strings.Contains(blob, e.Names.Namespace) {
 		t.Errorf("a tenant was told about the operator's namespace while the provider was not ready:\n%s", blob)
 	}
 	shared.createSecret(t)
-	eventually(t, "the shared provider Ready", func() (bool, string) {
-		if err := admin.Get(ctx, client.ObjectKey{Name: shared.name}, cp); err != nil {
+	e.eventually(t, "the shared provider Ready", func() (bool, string) {
+		if err := e.Admin.Get(ctx, client.ObjectKey{Name: shared.name}, cp); err != nil {
 			return false, err.Error()
 		}
 		return providerReady(cp, &cp.Status)
 	})
-	waitReady(t, mc, mallory, "early")
+	e.waitReady(t, mc, mallory, "early")
 
 	// The victim's relying party.
 	create(t, vc, shared.rp(victim, "app"))
-	ready := waitReady(t, vc, victim, "app")
+	ready := e.waitReady(t, vc, victim, "app")
 	victimID := ready.Status.ClientID
 	if victimID != victim+".app" {
 		t.Fatalf("victim's derived client id %q, want %q", victimID, victim+".app")
@@ -144,11 +145,11 @@ func TestTenantsCannotReachEachOther(t *testing.T) {
 	t.Cleanup(func() {
 		rp := &v1.ESignetRelyingParty{ObjectMeta: metav1.ObjectMeta{Namespace: victim, Name: "app"}}
 		if err := vc.Delete(ctx, rp); err == nil {
-			waitGone(t, vc, rp)
+			e.waitGone(t, vc, rp)
 		}
 	})
 	victimKey := &corev1.Secret{}
-	if err := admin.Get(ctx, client.ObjectKey{Namespace: victim, Name: ready.Status.SecretName}, victimKey); err != nil {
+	if err := e.Admin.Get(ctx, client.ObjectKey{Namespace: victim, Name: ready.Status.SecretName}, victimKey); err != nil {
 		t.Fatal(err)
 	}
 
@@ -157,8 +158,8 @@ func TestTenantsCannotReachEachOther(t *testing.T) {
 		r.Spec.ClientID = victimID
 		r.Spec.RedirectURIs = []string{"https://mallory.example.org/cb"}
 	}))
-	waitCondition(t, mc, mallory, "named", v1.ConditionStalled, metav1.ConditionTrue, v1.ReasonClientIDNotAllowed)
-	waitCondition(t, mc, mallory, "named", v1.ConditionReady, metav1.ConditionFalse, v1.ReasonClientIDNotAllowed)
+	e.waitCondition(t, mc, mallory, "named", v1.ConditionStalled, metav1.ConditionTrue, v1.ReasonClientIDNotAllowed)
+	e.waitCondition(t, mc, mallory, "named", v1.ConditionReady, metav1.ConditionFalse, v1.ReasonClientIDNotAllowed)
 
 	// (b) The victim's registration annotation copied onto a relying party of the same name.
 	stolen := ready.Annotations[v1.AnnotationRegistration]
@@ -169,7 +170,7 @@ func TestTenantsCannotReachEachOther(t *testing.T) {
 		r.Annotations = map[string]string{v1.AnnotationRegistration: stolen}
 		r.Spec.RedirectURIs = []string{"https://mallory.example.org/cb"}
 	}))
-	own := waitReady(t, mc, mallory, "app")
+	own := e.waitReady(t, mc, mallory, "app")
 	if own.Status.ClientID != mallory+".app" {
 		t.Fatalf("the copied record was used: mallory's client is %q, want %q", own.Status.ClientID, mallory+".app")
 	}
@@ -191,7 +192,7 @@ func TestTenantsCannotReachEachOther(t *testing.T) {
 			"esignet.openg2p.org/relying-party": "planted", "esignet.openg2p.org/role": "key"}}, Data: data}
 	create(t, mc, planted)
 	create(t, mc, shared.rp(mallory, "planted"))
-	waitCondition(t, mc, mallory, "planted", v1.ConditionKeyReady, metav1.ConditionFalse, v1.ReasonSecretNotOwned)
+	e.waitCondition(t, mc, mallory, "planted", v1.ConditionKeyReady, metav1.ConditionFalse, v1.ReasonSecretNotOwned)
 	if _, ok := shared.fake.Client(mallory + ".planted"); ok {
 		t.Error("a client was registered with the planted key")
 	}
@@ -203,7 +204,7 @@ func TestTenantsCannotReachEachOther(t *testing.T) {
 	expectForbidden(t, "mallory reading the victim's relying party", mc.Get(ctx, client.ObjectKey{Namespace: victim, Name: "app"}, &v1.ESignetRelyingParty{}))
 	expectForbidden(t, "mallory listing the victim's relying parties", mc.List(ctx, &v1.ESignetRelyingPartyList{}, client.InNamespace(victim)))
 	expectForbidden(t, "mallory listing relying parties cluster-wide", mc.List(ctx, &v1.ESignetRelyingPartyList{}))
-	expectForbidden(t, "mallory listing the operator's Secrets", mc.List(ctx, &corev1.SecretList{}, client.InNamespace(systemNamespace)))
+	expectForbidden(t, "mallory listing the operator's Secrets", mc.List(ctx, &corev1.SecretList{}, client.InNamespace(e.Names.Namespace)))
 	expectForbidden(t, "mallory reading the ClusterESignetProvider", mc.Get(ctx, client.ObjectKey{Name: shared.name}, &v1.ClusterESignetProvider{}))
 	expectForbidden(t, "mallory updating the victim's relying party", mc.Update(ctx, ready.DeepCopy()))
 
@@ -222,13 +223,13 @@ func TestTenantsCannotReachEachOther(t *testing.T) {
 
 	// (e) What she can read of her own holds nothing of the operator's namespace and no key.
 	blob := tenantView(t, mc, mallory)
-	needles := map[string]string{systemNamespace: "the operator's namespace", shared.secret: "the management client secret"}
+	needles := map[string]string{e.Names.Namespace: "the operator's namespace", shared.secret: "the management client secret"}
 	sys := &corev1.SecretList{}
-	if err := admin.List(ctx, sys, client.InNamespace(systemNamespace)); err != nil {
+	if err := e.Admin.List(ctx, sys, client.InNamespace(e.Names.Namespace)); err != nil {
 		t.Fatal(err)
 	}
 	for _, s := range sys.Items {
-		needles[s.Name] = "the name of Secret " + systemNamespace + "/" + s.Name
+		needles[s.Name] = "the name of Secret " + e.Names.Namespace + "/" + s.Name
 		if k := s.Data["key"]; len(k) > 0 {
 			for _, enc := range []string{base64.StdEncoding.EncodeToString(k), base64.RawURLEncoding.EncodeToString(k), hex.EncodeToString(k)} {
 				needles[enc] = "Secret " + s.Name + "'s key"
@@ -272,7 +273,7 @@ func TestTenantsCannotReachEachOther(t *testing.T) {
 		if err := mc.Delete(ctx, rp); err != nil {
 			t.Fatalf("mallory deleting %s: %v", name, err)
 		}
-		waitGone(t, mc, rp)
+		e.waitGone(t, mc, rp)
 	}
 	for _, id := range []string{mallory + ".early", mallory + ".app"} {
 		if c, _ := shared.fake.Client(id); c.Status != "INACTIVE" {
@@ -291,7 +292,7 @@ func TestTenantsCannotReachEachOther(t *testing.T) {
 	if c := meta.FindStatusCondition(getRP(t, vc, victim, "app").Status.Conditions, v1.ConditionReady); c == nil || c.Status != metav1.ConditionTrue {
 		t.Fatalf("the victim's relying party is no longer Ready: %+v", c)
 	}
-	assertManagerClean(t, mark)
+	e.assertManagerClean(t, mark)
 }
 
 // tenantView is everything a tenant reads about her relying parties through her own client:
