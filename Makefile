@@ -81,6 +81,20 @@ test: manifests generate test-deps ## Unit and envtest integration tests against
 fuzz: ## Run every Go fuzz target for FUZZTIME each (default 30s; e.g. make fuzz FUZZTIME=10m).
 	FUZZTIME=$(or $(FUZZTIME),30s) hack/fuzz.sh
 
+##@ OLM bundle
+
+# VERSION is the bundle's semver. The manager image is IMG when given on the command line or in the
+# environment, else ghcr.io/openg2p/esignet-operator:v$(VERSION) (IMG's default :dev is a moving tag).
+VERSION ?= 0.1.0
+
+.PHONY: bundle
+bundle: manifests ## OLM bundle in bundle/ for VERSION (default 0.1.0) and the manager image IMG (default ...:vVERSION), validated.
+	hack/bundle.sh $(VERSION) $(if $(filter command line environment,$(origin IMG)),$(IMG))
+
+.PHONY: bundle-check
+bundle-check: ## Fail if bundle/ is not what the sources give for the version and image it declares.
+	hack/bundle.sh --check
+
 ##@ Helm chart
 
 .PHONY: helm-lint
