@@ -84,8 +84,8 @@ func secretNameCache(mgr ctrl.Manager, o Options) (cache.Cache, error) {
 		Scheme: mgr.GetScheme(), Mapper: mgr.GetRESTMapper(),
 		DefaultNamespaces: cacheNamespaces(o.Namespaces, o.ClusterResourceNamespace),
 		DefaultTransform: func(in any) (any, error) {
-			if m, ok := in.(*metav1.PartialObjectMetadata); ok {
-				m.ObjectMeta = metav1.ObjectMeta{Name: m.Name, Namespace: m.Namespace, UID: m.UID, ResourceVersion: m.ResourceVersion}
+			if m, ok := in.(*metav1.PartialObjectMetadata); ok { // a name is all a provider needs to be woken
+				m.ObjectMeta = metav1.ObjectMeta{Name: m.Name, Namespace: m.Namespace}
 			}
 			return in, nil
 		},
