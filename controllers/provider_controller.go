@@ -54,7 +54,6 @@ type ProviderReconciler struct {
 }
 
 // +kubebuilder:rbac:groups=esignet.openg2p.org,resources=esignetproviders;clusteresignetproviders,verbs=get;list;watch;patch
-// +kubebuilder:rbac:groups=esignet.openg2p.org,resources=esignetproviders/finalizers;clusteresignetproviders/finalizers,verbs=update
 // +kubebuilder:rbac:groups=esignet.openg2p.org,resources=esignetproviders/status;clusteresignetproviders/status,verbs=get;patch
 // +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch
 
