@@ -117,6 +117,10 @@ build: generate ## Build the manager and the fake eSignet into bin/.
 run: manifests generate ## Run the manager from your host against the cluster of the current kubeconfig (after 'make install').
 	go run ./cmd/manager $(RUN_ARGS)
 
+.PHONY: image
+image: ## Build the manager image as an OCI layout in bin/image (and bin/image.tar for docker/podman load) without Docker.
+	go run ./hack/image -o bin/image -tar bin/image.tar -tag $(IMG)
+
 .PHONY: docker-build
 docker-build: ## Build the manager image IMG (static binary on distroless).
 	$(CONTAINER_TOOL) build -t $(IMG) .
