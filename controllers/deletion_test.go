@@ -35,11 +35,46 @@ func TestNamespaceTeardownFinishes(t *testing.T) {
 	}
 	f.waitGone("sr")
 	f.waitGone("portal")
+	f.assertTornDown(t, "sr", "portal")
+}
+
+// Regression (found as deployed): the Secret deleted first made the provider not ready, its
+// connection was withdrawn and the relying parties' deletion abandoned deactivation. The last
+// working connection now outlives the Secret.
+func TestNamespaceTeardownSecretFirst(t *testing.T) {
+	f := newFixture(t, fakeesignet.Options{})
+	for _, name := range []string{"sr", "portal"} {
+		f.newRP(name)
+		f.waitReady(name)
+	}
+	if err := k8sClient.Delete(f.ctx, f.secret("esignet-mgmt")); err != nil {
+		t.Fatal(err)
+	}
+	f.eventually("provider not ready", func() (bool, string) {
+		p := &v1.ESignetProvider{}
+		f.mustGet(providerName, p)
+		c := meta.FindStatusCondition(p.Status.Conditions, v1.ConditionReady)
+		return c != nil && c.Status == metav1.ConditionFalse, fmt.Sprint(p.Status.Conditions)
+	})
+	p := &v1.ESignetProvider{}
+	f.mustGet(providerName, p)
+	for _, o := range []client.Object{f.get("sr"), f.get("portal"), p} {
+		if err := k8sClient.Delete(f.ctx, o); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.waitGone("sr")
+	f.waitGone("portal")
+	f.assertTornDown(t, "sr", "portal")
+}
+
+func (f *fixture) assertTornDown(t *testing.T, names ...string) {
+	t.Helper()
 	f.eventually("provider gone", func() (bool, string) {
 		err := k8sClient.Get(f.ctx, client.ObjectKey{Namespace: f.ns, Name: providerName}, &v1.ESignetProvider{})
 		return apierrors.IsNotFound(err), "provider still present"
 	})
-	for _, name := range []string{"sr", "portal"} {
+	for _, name := range names {
 		if c, _ := f.fake.Client(f.ns + "." + name); c.Status != "INACTIVE" {
 			t.Errorf("client %s is %s after the namespace's deletion, want INACTIVE", name, c.Status)
 		}

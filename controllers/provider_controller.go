@@ -92,7 +92,7 @@ func (r *ProviderReconciler) Reconcile(ctx context.Context, req ctrl.Request) (c
 	obj := r.newObject()
 	if err := r.Get(ctx, req.NamespacedName, obj); err != nil {
 		if apierrors.IsNotFound(err) {
-			r.Registry.remove(providerKey{Kind: r.Kind, Namespace: req.Namespace, Name: req.Name})
+			r.Registry.forget(providerKey{Kind: r.Kind, Namespace: req.Namespace, Name: req.Name})
 		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}

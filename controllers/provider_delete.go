@@ -48,7 +48,7 @@ func (r *ProviderReconciler) finalize(ctx context.Context, obj providerObject) (
 	if err := r.applyFinalizer(ctx, obj, false); err != nil && !gone(err) {
 		return ctrl.Result{}, fmt.Errorf("removing the provider finalizer: %w", err)
 	}
-	r.Registry.remove(r.key(obj))
+	r.Registry.forget(r.key(obj))
 	r.failures.Delete(obj.GetUID())
 	return ctrl.Result{}, nil
 }

@@ -52,6 +52,10 @@ func (c *connection) tryAcquire() (release func(), ok bool) {
 type registry struct {
 	mu sync.RWMutex
 	m  map[providerKey]*connection
+	// last keeps each provider's last working connection while the provider exists, even when
+	// it is not ready: a namespace deleted whole may take a provider's Secret before the
+	// provider, and its relying parties still deactivate their clients with it.
+	last map[providerKey]*connection
 	// ready announces a provider whose connection is new or changed, so its relying parties are
 	// reconciled at once: after a restart the provider's status does not change, so no watch
 	// event would wake relying parties that were turned away before the connection existed.
@@ -59,7 +63,8 @@ type registry struct {
 }
 
 func newRegistry() *registry {
-	return &registry{m: map[providerKey]*connection{}, ready: make(chan event.TypedGenericEvent[providerKey], 1024)}
+	return &registry{m: map[providerKey]*connection{}, last: map[providerKey]*connection{},
+		ready: make(chan event.TypedGenericEvent[providerKey], 1024)}
 }
 
 func (r *registry) get(k providerKey) *connection {
@@ -71,7 +76,7 @@ func (r *registry) get(k providerKey) *connection {
 func (r *registry) put(k providerKey, c *connection) {
 	r.mu.Lock()
 	old := r.m[k]
-	r.m[k] = c
+	r.m[k], r.last[k] = c, c
 	r.mu.Unlock()
 	if old == nil || old.configHash != c.configHash {
 		select {
@@ -81,8 +86,24 @@ func (r *registry) put(k providerKey, c *connection) {
 	}
 }
 
+// remove withdraws a provider that is not ready; its last working connection is kept.
 func (r *registry) remove(k providerKey) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	delete(r.m, k)
+}
+
+// forget drops everything of a provider that is gone.
+func (r *registry) forget(k providerKey) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	delete(r.m, k)
+	delete(r.last, k)
+}
+
+// lastWorking is the provider's last working connection, for deactivations only.
+func (r *registry) lastWorking(k providerKey) *connection {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	return r.last[k]
 }

@@ -55,15 +55,21 @@ func (r *RelyingPartyReconciler) finalize(ctx context.Context, sc *rpScope) (ctr
 // gone, or going without a connection, or its fence refuses.
 func (r *RelyingPartyReconciler) deactivate(ctx context.Context, sc *rpScope) *step.Stop {
 	if st := r.resolveProvider(ctx, sc); st != nil {
+		last := r.Registry.lastWorking(providerKeyFor(sc.rp))
 		switch {
+		case st.Reason == v1.ReasonProviderNotReady && last != nil:
+			// Not ready now (its Secret may already be gone in a namespace's deletion): the
+			// last working connection still deactivates, or fails and is retried.
+			sc.conn = last
 		case st.Reason == v1.ReasonProviderNotAllowed, st.Reason == v1.ReasonProviderNotFound,
 			st.Reason == v1.ReasonProviderNotReady && sc.providerGoing:
 			// Nothing can reach eSignet for this client any more: the provider is gone, going
 			// without a connection (a restart during a namespace's deletion), or forbidden.
 			r.abandon(ctx, sc, st.Message)
 			return nil
+		default:
+			return deactivating(st, r.ProviderRetry)
 		}
-		return deactivating(st, r.ProviderRetry)
 	}
 	if ref := sc.fence.AdmitClientID(sc.rp.Namespace, sc.reg.ClientID, "the registration record's client id"); ref != nil {
 		r.abandon(ctx, sc, ref.Message)
