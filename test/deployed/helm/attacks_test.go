@@ -1,0 +1,5 @@
+package helm
+
+import "testing"
+
+func TestEveryOtherAttack(t *testing.T) { env.EveryOtherAttack(t) }
