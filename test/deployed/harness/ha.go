@@ -3,8 +3,6 @@ package harness
 import (
 	"context"
 	"fmt"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -43,43 +41,10 @@ func (e *Env) launchManager(tag string, workers bool, extra ...string) (*Manager
 	if err != nil {
 		return nil, err
 	}
-	port, err := freePort()
-	if err != nil {
-		return nil, err
-	}
-	args = append(args, "--kubeconfig="+filepath.Join(e.Tmp, "kubeconfig"), "--metrics-bind-address=0",
-		fmt.Sprintf("--health-probe-bind-address=127.0.0.1:%d", port))
-	args = append(args, extra...)
 	logPath := filepath.Join(e.Tmp, fmt.Sprintf("manager-%s-%d.log", tag, extraManagers.Add(1)))
-	logFile, err := os.Create(logPath) //nolint:gosec // a file in the suite's temp dir
+	p, deadline, err := launch(e.ManagerBin, filepath.Join(e.Tmp, "kubeconfig"), logPath, args, extra...)
 	if err != nil {
 		return nil, err
-	}
-	cmd := exec.Command(e.ManagerBin, args...) //nolint:gosec // the manager binary the suite built
-	cmd.Env = managerEnv()
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	cmd.SysProcAttr = childProcAttr()
-	if err := cmd.Start(); err != nil {
-		_ = logFile.Close()
-		return nil, fmt.Errorf("starting a manager: %w", err)
-	}
-	p := &Manager{cmd: cmd, logPath: logPath, args: args, done: make(chan struct{})}
-	go func() {
-		p.err = cmd.Wait()
-		_ = logFile.Close()
-		close(p.done)
-	}()
-	readyz := fmt.Sprintf("http://127.0.0.1:%d/readyz", port)
-	deadline := time.Now().Add(30 * time.Second)
-	for !probe(readyz) {
-		if p.Exited() {
-			return nil, fmt.Errorf("the manager (%s) exited before it was ready (%s)\n%s", strings.Join(args, " "), exitText(p.err), p.Tail(30))
-		}
-		if time.Now().After(deadline) {
-			_ = p.stop(5 * time.Second)
-			return nil, fmt.Errorf("the manager was not ready at %s within 30 s\n%s", readyz, p.Tail(30))
-		}
-		time.Sleep(50 * time.Millisecond)
 	}
 	if workers {
 		if err := p.waitWorkers(deadline); err != nil {

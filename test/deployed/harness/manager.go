@@ -88,23 +88,41 @@ type Manager struct {
 // addresses, which win over the Deployment's (the last value of a flag counts), and waits until
 // every controller runs.
 func startManager(bin, kubeconfig, logPath string, args []string) (*Manager, error) {
-	port, err := freePort()
+	p, deadline, err := launch(bin, kubeconfig, logPath, args)
 	if err != nil {
 		return nil, err
+	}
+	// /readyz answers before the lease is won; tests start once every controller runs, so what
+	// start-up logs (the leader-election event among it) is not laid at the first test's door.
+	if err := p.waitWorkers(deadline); err != nil {
+		_ = p.stop(5 * time.Second)
+		return nil, err
+	}
+	return p, nil
+}
+
+// launch starts the manager binary with args, then the kubeconfig and loopback addresses, then
+// extra (the last value of a flag wins), logging to logPath, and waits for /readyz (which a
+// standby answers too). It returns the deadline the caller's further waits share.
+func launch(bin, kubeconfig, logPath string, args []string, extra ...string) (*Manager, time.Time, error) {
+	port, err := freePort()
+	if err != nil {
+		return nil, time.Time{}, err
 	}
 	logFile, err := os.Create(logPath) //nolint:gosec // a file in the suite's temp dir
 	if err != nil {
-		return nil, err
+		return nil, time.Time{}, err
 	}
 	args = append(args, "--kubeconfig="+kubeconfig, "--metrics-bind-address=0",
 		fmt.Sprintf("--health-probe-bind-address=127.0.0.1:%d", port))
+	args = append(args, extra...)
 	cmd := exec.Command(bin, args...) //nolint:gosec // the manager binary the suite built
 	cmd.Env = managerEnv()
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	cmd.SysProcAttr = childProcAttr()
 	if err := cmd.Start(); err != nil {
 		_ = logFile.Close()
-		return nil, fmt.Errorf("starting the manager: %w", err)
+		return nil, time.Time{}, fmt.Errorf("starting the manager: %w", err)
 	}
 	p := &Manager{cmd: cmd, logPath: logPath, args: args, done: make(chan struct{})}
 	go func() {
@@ -116,33 +134,15 @@ func startManager(bin, kubeconfig, logPath string, args []string) (*Manager, err
 	deadline := time.Now().Add(30 * time.Second)
 	for !probe(readyz) {
 		if p.Exited() {
-			return nil, fmt.Errorf("the manager (%s) exited before it was ready (%s)\n%s", strings.Join(args, " "), exitText(p.err), p.Tail(30))
+			return nil, deadline, fmt.Errorf("the manager (%s) exited before it was ready (%s)\n%s", strings.Join(args, " "), exitText(p.err), p.Tail(30))
 		}
 		if time.Now().After(deadline) {
 			_ = p.stop(5 * time.Second)
-			return nil, fmt.Errorf("the manager was not ready at %s within 30 s\n%s", readyz, p.Tail(30))
+			return nil, deadline, fmt.Errorf("the manager was not ready at %s within 30 s\n%s", readyz, p.Tail(30))
 		}
-		time.Sleep(100 * time.Millisecond)
+		time.Sleep(50 * time.Millisecond)
 	}
-	// /readyz answers before the lease is won; tests start once every controller runs, so what
-	// start-up logs (the leader-election event among it) is not laid at the first test's door.
-	for workers := 0; workers < len(Controllers); {
-		workers = 0
-		for _, l := range p.Lines() {
-			if strings.Contains(l, `"msg":"Starting workers"`) {
-				workers++
-			}
-		}
-		if p.Exited() {
-			return nil, fmt.Errorf("the manager exited while starting (%s)\n%s", exitText(p.err), p.Tail(30))
-		}
-		if time.Now().After(deadline) {
-			_ = p.stop(5 * time.Second)
-			return nil, fmt.Errorf("the manager's %d controllers did not all start within 30 s\n%s", len(Controllers), p.Tail(30))
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	return p, nil
+	return p, deadline, nil
 }
 
 // Args are the flags the manager runs with.
