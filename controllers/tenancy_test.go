@@ -136,7 +136,7 @@ func TestSharedProviderWithAnyClientIDs(t *testing.T) {
 	s.in(s.mallory).waitReady("chosen")
 }
 
-// Regression: a namespaced provider's status quoted the dial error ("dial tcp 10.1.2.3:22:
+// Regression: a namespaced provider's status quoted the dial error ("dial tcp 127.1.2.3:22:
 // connect: connection refused"), a port-scan oracle for whoever sets its URL. It now names the
 // failure class only.
 func TestProviderStatusNamesTheFailureClassOnly(t *testing.T) {

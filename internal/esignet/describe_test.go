@@ -21,7 +21,7 @@ import (
 
 // marker is text a remote puts into its answers; it must never reach
 // Describe's output.
-const marker = "MARKER-remote-words 10.9.8.7:6443 internal.svc.cluster.local"
+const marker = "MARKER-remote-words 127.9.8.7:6443 internal.svc.cluster.local"
 
 // dialerClient is an http.Client whose dialer never touches the network:
 // it fails the way a dial to an unreachable address would.
@@ -169,7 +169,7 @@ func TestDescribeNeverQuotesTheRemote(t *testing.T) {
 		{"only foreign codes", mgmt(reply{Status: 200, Body: errBody("<b>"+marker+"</b>", marker)}),
 			"HTTP 200: eSignet error codes: none recognised"},
 		{"unknown_error with exception text", mgmt(reply{Status: 200, Body: errBody("unknown_error",
-			"Connection to 10.9.8.7:5432 refused. "+marker)}), "HTTP 200: eSignet error codes: unknown_error"},
+			"Connection to 127.9.8.7:5432 refused. "+marker)}), "HTTP 200: eSignet error codes: unknown_error"},
 		{"503", mgmt(reply{Status: 503}), "HTTP 503: empty response body"},
 		{"502 html page", mgmt(reply{Status: 502, Header: map[string]string{"Content-Type": "text/html; " + marker},
 			Body: "<html>" + marker + "</html>"}), "HTTP 502: response is not an eSignet JSON envelope"},
@@ -181,7 +181,7 @@ func TestDescribeNeverQuotesTheRemote(t *testing.T) {
 			"WWW-Authenticate": `Bearer error="invalid_token", error_description="` + marker + `"`}}),
 			"HTTP 401: management token rejected (invalid_token)"},
 		{"401 odd challenge", mgmt(reply{Status: 401, Header: map[string]string{
-			"WWW-Authenticate": `Bearer error="Bad.Token-10.9.8.7"`}}),
+			"WWW-Authenticate": `Bearer error="Bad.Token-127.9.8.7"`}}),
 			"HTTP 401: management token rejected"},
 		{"403", mgmt(reply{Status: 403}), "HTTP 403: token lacks scope add_oidc_client (required for POST)"},
 		{"200 neither", mgmt(reply{Status: 200, Body: `{"responseTime":"` + marker + `","response":null,"errors":[]}`}),
@@ -237,7 +237,7 @@ func TestDescribeNeverQuotesTheRemote(t *testing.T) {
 		}, "no usable discovery document: invalid URL: not an absolute https URL (or http where allowed)"},
 		{"wrapped by the controller", func(t *testing.T) error {
 			return fmt.Errorf("reading eSignet's discovery document: %w", &RequestError{Op: "discover", Method: "GET",
-				Path: "/" + marker, Err: &url.Error{Op: "Get", URL: "http://10.9.8.7:6443/", Err: syscall.ECONNREFUSED}})
+				Path: "/" + marker, Err: &url.Error{Op: "Get", URL: "http://127.9.8.7:6443/", Err: syscall.ECONNREFUSED}})
 		}, "connection failed"},
 	}
 	for _, tt := range tests {

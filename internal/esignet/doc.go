@@ -15,7 +15,7 @@
 //
 // Error() is the detailed form, for logs: it names the URL path and quotes
 // (sanitised) server text and transport errors such as "dial tcp
-// 10.1.2.3:22: connect: connection refused". A namespaced provider's URL is
+// 127.1.2.3:22: connect: connection refused". A namespaced provider's URL is
 // chosen by a tenant, so whatever reaches a Kubernetes status must not let
 // the tenant read internal services through the operator. Controllers put
 // Describe(err) into conditions instead: a fixed vocabulary ("HTTP 503",

@@ -52,7 +52,7 @@ func FuzzDecodeClientResponse(f *testing.F) {
 	f.Add(400, []byte(`{"status":400,"error":"Bad Request","message":"The request was rejected","path":"/x"}`), "application/json", "")
 	f.Add(415, []byte(`{"type":"about:blank","title":"Unsupported Media Type","status":415,"detail":"Content-Type 'text/plain' is not supported."}`), "application/problem+json", "")
 	f.Add(502, []byte("Bad Gateway "+fuzzSecret), "text/plain", "")
-	f.Add(503, []byte(errBody("unknown_error", "Connection to 10.1.2.3:5432 refused")), "application/json", "")
+	f.Add(503, []byte(errBody("unknown_error", "Connection to 127.1.2.3:5432 refused")), "application/json", "")
 	f.Add(-1, []byte(`{"errors":null}`), "", "")
 	f.Fuzz(func(t *testing.T, status int, body []byte, contentType, challenge string) {
 		req, err := http.NewRequest(http.MethodPost, "https://esignet.example.org/v1/esignet/client-mgmt/client", nil)
