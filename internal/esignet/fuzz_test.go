@@ -47,7 +47,7 @@ func FuzzDecodeClientResponse(f *testing.F) {
 	f.Add(200, []byte(`<html>login</html>`), "text/html", "")
 	f.Add(200, []byte(``), "", "")
 	f.Add(401, []byte(``), "", `Bearer error="invalid_token", error_description="Jwt expired"`)
-	f.Add(401, []byte(``), "", `Bearer error="Bad.Token-10.0.0.1"`)
+	f.Add(401, []byte(``), "", `Bearer error="Bad.Token-127.0.0.9"`)
 	f.Add(403, []byte(``), "", `Bearer error="insufficient_scope"`)
 	f.Add(400, []byte(`{"status":400,"error":"Bad Request","message":"The request was rejected","path":"/x"}`), "application/json", "")
 	f.Add(415, []byte(`{"type":"about:blank","title":"Unsupported Media Type","status":415,"detail":"Content-Type 'text/plain' is not supported."}`), "application/problem+json", "")
@@ -188,7 +188,7 @@ func FuzzTokenResponse(f *testing.F) {
 	f.Add(200, []byte(`{"access_token":"x","token_type":"DPoP"}`))
 	f.Add(200, []byte(`<html>login</html>`))
 	f.Add(401, []byte(`{"error":"invalid_client","error_description":"Invalid client or Invalid client credentials"}`))
-	f.Add(400, []byte(`{"error":"Bad Code 10.0.0.1","error_description":"x"}`))
+	f.Add(400, []byte(`{"error":"Bad Code 127.0.0.9","error_description":"x"}`))
 	f.Add(503, []byte(``))
 	f.Add(401, []byte(`{"error":"invalid_client","error_description":"bad \u006fpaque-secret-token-value"}`))
 	f.Fuzz(func(t *testing.T, status int, body []byte) {
