@@ -20,14 +20,8 @@ func (r *RelyingPartyReconciler) ensureRegistered(ctx context.Context, sc *rpSco
 	det := sc.want.detail
 	det.PublicKey = pub
 	t := sc.want.target(sc.key.KeyID)
-	if act, _ := registration.Plan(sc.reg, t); act != registration.None {
-		release, st := r.providerSlot(sc)
-		if st != nil {
-			return st
-		}
-		defer release()
-	}
 	g := registration.Registrar{
+		Acquire:    func() (func(), *step.Stop) { return r.providerSlot(sc) },
 		API:        sc.conn.client,
 		SaveIntent: func(ctx context.Context, reg registration.Record) error { return r.saveMeta(ctx, sc.rp, reg, true) },
 		Report: func(eventType, reason, action, message string) {

@@ -297,3 +297,25 @@ func TestLoadRegistration(t *testing.T) {
 		})
 	}
 }
+
+// Acquire is asked once per pass that calls eSignet, never when nothing is to be called, and a
+// wait it returns stops the pass before any call.
+func TestAcquireOnlyWhenCalling(t *testing.T) {
+	acquired := 0
+	grant := func() (func(), *step.Stop) { acquired++; return func() {}, nil }
+	g := Registrar{API: &scriptedESignet{}, SaveIntent: func(context.Context, Record) error { return nil },
+		Report: func(string, string, string, string) {}, Acquire: grant}
+	if _, st := g.Converge(context.Background(), recCurrent, tgt, esignet.ClientDetail{}); st != nil || acquired != 0 {
+		t.Fatalf("unchanged: acquired %d times, stop %+v", acquired, st)
+	}
+	api := &scriptedESignet{answers: []error{errDuplicateID, nil}}
+	g.API = api
+	if _, st := g.Converge(context.Background(), recPending, tgt, esignet.ClientDetail{}); st != nil || acquired != 1 || len(api.calls) != 2 {
+		t.Fatalf("two calls: acquired %d times, calls %v, stop %+v", acquired, api.calls, st)
+	}
+	busy := &step.Stop{Reason: v1.ReasonESignetBusy}
+	g.API, g.Acquire = &scriptedESignet{}, func() (func(), *step.Stop) { return nil, busy }
+	if _, st := g.Converge(context.Background(), recOutdated, tgt, esignet.ClientDetail{}); st != busy {
+		t.Fatalf("busy: stop %+v", st)
+	}
+}

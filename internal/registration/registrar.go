@@ -28,6 +28,9 @@ type Registrar struct {
 	SaveIntent func(context.Context, Record) error
 	// Report tells the world about one call: a log line and an event.
 	Report func(eventType, reason, action, message string)
+	// Acquire, if set, is called once before the first call of a pass (never when no call is
+	// needed); it returns what to call when the pass is done, or why the pass must wait.
+	Acquire func() (release func(), wait *step.Stop)
 }
 
 // maxCallsPerPass bounds a pass: create → duplicate (ours) → update, or update → unknown →
@@ -39,6 +42,13 @@ func (g Registrar) Converge(ctx context.Context, reg Record, t Target, det esign
 	act, st := Plan(reg, t)
 	if st != nil || act == None {
 		return reg, st
+	}
+	if g.Acquire != nil {
+		release, wait := g.Acquire()
+		if wait != nil {
+			return reg, wait
+		}
+		defer release()
 	}
 	wasPending := reg.State == v1.RegistrationPending
 	for calls := 0; act != None; calls++ {
