@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -122,6 +123,25 @@ func TestAdmissionRejectsInvalidRelyingParties(t *testing.T) {
 		{"duplicate output names", func(r *v1.ESignetRelyingParty) {
 			r.Spec.Outputs = []v1.Output{{Format: "oidc", Name: "x"}, {Format: "odoo", Name: "x"}}
 		}, "spec.outputs[1]"},
+		{"scheduled rotation without every", func(r *v1.ESignetRelyingParty) {
+			r.Spec.Key.Rotation = &v1.KeyRotation{Policy: v1.RotationScheduled}
+		}, "needs every"},
+		{"rotation every minute", func(r *v1.ESignetRelyingParty) {
+			r.Spec.Key.Rotation = &v1.KeyRotation{Policy: v1.RotationScheduled, Every: &metav1.Duration{Duration: time.Minute}}
+		}, "at least 1h"},
+		{"overlap as long as the key lives", func(r *v1.ESignetRelyingParty) {
+			r.Spec.Key.Rotation = &v1.KeyRotation{Policy: v1.RotationScheduled, Every: &metav1.Duration{Duration: time.Hour}, Overlap: &metav1.Duration{Duration: time.Hour}}
+		}, "overlap must be shorter"},
+		{"unknown key-loss policy", func(r *v1.ESignetRelyingParty) { r.Spec.Key.OnKeyLoss = "Regenerate" }, "spec.key.onKeyLoss"},
+		{"adopt without a client id", func(r *v1.ESignetRelyingParty) {
+			r.Spec.Key.Adopt = &v1.KeyAdoption{SecretName: "hand-made"}
+		}, "adopt needs spec.clientID"},
+		{"adopt from the key Secret itself", func(r *v1.ESignetRelyingParty) {
+			r.Spec.ClientID, r.Spec.Key.Adopt = "by-hand", &v1.KeyAdoption{SecretName: r.Name + "-esignet-client"}
+		}, "must differ from the key Secret"},
+		{"drift interval of seconds", func(r *v1.ESignetRelyingParty) {
+			r.Spec.DriftPolicy = &v1.DriftPolicy{Mode: v1.DriftReassert, Interval: &metav1.Duration{Duration: time.Second}}
+		}, "at least 1m"},
 	}
 	for i, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -146,7 +166,9 @@ func TestAdmissionImmutableFields(t *testing.T) {
 		{"change relying party id", func(r *v1.ESignetRelyingParty) { r.Spec.RelyingPartyID = "other" }, "relyingPartyID is immutable"},
 		{"change secret name", func(r *v1.ESignetRelyingParty) { r.Spec.SecretName = "other" }, "secretName is immutable"},
 		{"change provider", func(r *v1.ESignetRelyingParty) { r.Spec.ProviderRef.Name = "other" }, "providerRef is immutable"},
-		{"change key algorithm", func(r *v1.ESignetRelyingParty) { r.Spec.Key.Algorithm = "PS256" }, "key is immutable"},
+		{"change key algorithm", func(r *v1.ESignetRelyingParty) { r.Spec.Key.Algorithm = "PS256" }, "key algorithm and size are immutable"},
+		{"set key size", func(r *v1.ESignetRelyingParty) { r.Spec.Key.Size = 4096 }, "key algorithm and size are immutable"},
+		{"adopt later", func(r *v1.ESignetRelyingParty) { r.Spec.Key.Adopt = &v1.KeyAdoption{SecretName: "hand-made"} }, "adopt is immutable"},
 	}
 	for i, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -167,6 +189,9 @@ func TestAdmissionImmutableFields(t *testing.T) {
 		r.Spec.ClientName, r.Spec.Active = "Renamed", ptr.To(false)
 		r.Spec.RedirectURIs = append(r.Spec.RedirectURIs, "http://localhost:5000/**")
 		r.Spec.ClientID = "set-later" // setting it the first time is allowed
+		r.Spec.Key.Rotation = &v1.KeyRotation{RequestedAt: "2026-12-02T10:00:00Z"}
+		r.Spec.Key.OnKeyLoss = v1.KeyLossRotate
+		r.Spec.DriftPolicy = &v1.DriftPolicy{Mode: v1.DriftReassert}
 	}); err != nil {
 		t.Fatalf("update of mutable fields refused: %v", err)
 	}

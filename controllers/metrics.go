@@ -51,6 +51,17 @@ func relyingPartyStates(ctx context.Context, c client.Reader) ([]metrics.Relying
 		if s, ok := created[[2]string{rp.Namespace, SecretNameFor(rp)}]; ok && metav1.IsControlledBy(&s, rp) {
 			state.KeyCreated = s.CreationTimestamp.Time
 		}
+		if reg := rp.Status.Registration; reg != nil {
+			if reg.Since != nil {
+				state.KeyCreated = reg.Since.Time // a rotation replaces the key, not the Secret
+			}
+			if reg.Previous != nil && reg.Previous.RetireAt != nil {
+				state.PreviousRetire = reg.Previous.RetireAt.Time
+			}
+		}
+		if rp.Status.NextRotationAt != nil {
+			state.NextRotation = rp.Status.NextRotationAt.Time
+		}
 		out = append(out, state)
 	}
 	return out, nil

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"golang.org/x/time/rate"
 	"net/http"
 	"time"
 
@@ -108,7 +109,7 @@ func newConnection(key providerKey, spec *v1.ESignetProviderSpec, rp *resolvedPr
 		return nil, &configError{v1.ReasonInvalidProvider, err.Error()}
 	}
 	return &connection{client: c, token: token, version: rp.version, defaults: spec.RelyingPartyDefaults, configHash: rp.hash,
-		slots: make(chan struct{}, maxWorkersPerProvider)}, nil
+		slots: make(chan struct{}, maxWorkersPerProvider), reassert: rate.NewLimiter(reassertRate, reassertBurst)}, nil
 }
 
 func tokenSource(spec *v1.ESignetProviderSpec, rp *resolvedProvider, hc *http.Client) (esignet.TokenSource, error) {

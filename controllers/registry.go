@@ -1,6 +1,7 @@
 package controllers
 
 import (
+	"golang.org/x/time/rate"
 	"sync"
 
 	"sigs.k8s.io/controller-runtime/pkg/event"
@@ -33,7 +34,16 @@ type connection struct {
 	// slots bounds the relying-party workers busy with this provider's eSignet at once, so a
 	// slow or black-holed eSignet holds at most this many workers and delays no other provider.
 	slots chan struct{}
+	// reassert rate-limits drift re-assertions to this provider's eSignet, so that many
+	// resources falling due together do not flood it (nil: unlimited, in tests).
+	reassert *rate.Limiter
 }
+
+// Drift re-assertions per provider: one a second on average, five at once.
+const (
+	reassertRate  = rate.Limit(1)
+	reassertBurst = 5
+)
 
 // maxWorkersPerProvider is the number of relying-party workers one provider may hold.
 const maxWorkersPerProvider = 2

@@ -3,6 +3,7 @@ package controllers
 import (
 	"context"
 	"fmt"
+	"k8s.io/utils/clock"
 	"sync"
 	"time"
 
@@ -21,6 +22,7 @@ import (
 	v1 "github.com/openg2p/esignet-operator/api/v1alpha1"
 	"github.com/openg2p/esignet-operator/internal/metrics"
 	"github.com/openg2p/esignet-operator/internal/registration"
+	"github.com/openg2p/esignet-operator/internal/schedule"
 	"github.com/openg2p/esignet-operator/internal/step"
 	"github.com/openg2p/esignet-operator/internal/tenancy"
 )
@@ -40,6 +42,8 @@ type RelyingPartyReconciler struct {
 	// Sealer seals the records a namespace could otherwise forge (registration annotation,
 	// retained key Secrets) with a key only the operator holds.
 	Sealer tenancy.Sealer
+	// Clock tells the time for rotations, retirements and re-assertions.
+	Clock clock.PassiveClock
 
 	// written maps a relying party's UID to the resourceVersion of the operator's last write
 	// to it (or last fresh read): a cached object at that version is current.
@@ -71,11 +75,12 @@ func (r *RelyingPartyReconciler) Reconcile(ctx context.Context, req ctrl.Request
 	if rp == nil || err != nil {
 		return ctrl.Result{}, err
 	}
-	sc := &rpScope{rp: rp, log: logf.FromContext(ctx), reg: registration.Load(rp, r.Sealer)}
+	sc := &rpScope{rp: rp, log: logf.FromContext(ctx), reg: registration.Load(rp, r.Sealer), now: r.Clock.Now(), policy: schedule.PolicyFor(rp.Spec.Key)}
 	if !rp.DeletionTimestamp.IsZero() {
 		return r.finalize(ctx, sc)
 	}
-	st := r.runSteps(ctx, sc, []stepFunc{r.resolveProvider, r.resolveDesired, r.ensureKey, r.ensureRegistered, r.ensureRendered})
+	st := r.runSteps(ctx, sc, []stepFunc{r.resolveProvider, r.resolveDesired, r.ensureKey, r.ensureRegistered,
+		r.ensureRetired, r.ensureRotated, r.ensureKeyLayout, r.ensureRendered})
 	if err := r.saveMeta(ctx, rp, sc.reg, sc.reg.Exists()); err != nil && st == nil {
 		st = kubeFailure(v1.ConditionRegistered, "recording the registration", err)
 	}
@@ -117,12 +122,18 @@ func (r *RelyingPartyReconciler) finish(ctx context.Context, sc *rpScope, st *st
 			return ctrl.Result{}, fmt.Errorf("writing status: %w", err)
 		}
 	}
+	var wake time.Duration // until what the operator does on its own falls due
+	if !sc.wake.IsZero() {
+		wake = max(sc.wake.Sub(r.Clock.Now()), requeueSoon)
+	}
 	switch {
 	case st == nil:
-		return ctrl.Result{}, nil
+		return ctrl.Result{RequeueAfter: wake}, nil
 	case st.Err != nil:
 		sc.log.V(1).Info("retrying with backoff", "reason", st.Reason, "message", st.Message)
 		return ctrl.Result{}, st
+	case st.Requeue == 0 || (wake > 0 && wake < st.Requeue):
+		return ctrl.Result{RequeueAfter: wake}, nil
 	}
 	return ctrl.Result{RequeueAfter: st.Requeue}, nil
 }
@@ -195,7 +206,7 @@ func (r *RelyingPartyReconciler) record(ctx context.Context, sc *rpScope, stepNa
 	}
 	r.event(sc, eventType, reason, action, message)
 	switch reason {
-	case v1.EventClientCreated, v1.EventClientUpdated, v1.EventClientConverged, v1.EventClientDeactivated:
+	case v1.EventClientCreated, v1.EventClientUpdated, v1.EventClientConverged, v1.EventClientDeactivated, v1.EventClientReasserted:
 		metrics.ClientChanges.WithLabelValues(reason).Inc()
 	}
 }

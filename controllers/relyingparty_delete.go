@@ -14,6 +14,7 @@ import (
 
 	v1 "github.com/openg2p/esignet-operator/api/v1alpha1"
 	"github.com/openg2p/esignet-operator/internal/esignet"
+	"github.com/openg2p/esignet-operator/internal/registration"
 	"github.com/openg2p/esignet-operator/internal/step"
 )
 
@@ -71,42 +72,54 @@ func (r *RelyingPartyReconciler) deactivate(ctx context.Context, sc *rpScope) *s
 			return deactivating(st, r.ProviderRetry)
 		}
 	}
-	if ref := sc.fence.AdmitClientID(sc.rp.Namespace, sc.reg.ClientID, "the registration record's client id"); ref != nil {
-		r.abandon(ctx, sc, ref.Message)
-		return nil
+	ids := clientsOf(sc.reg)
+	for _, id := range ids {
+		if ref := sc.fence.AdmitClientID(sc.rp.Namespace, id, "the registration record's client id"); ref != nil {
+			r.abandon(ctx, sc, ref.Message)
+			return nil
+		}
 	}
-	det := esignet.ClientDetail{ClientID: sc.reg.ClientID}
 	if !sc.conn.version.SupportsPatch() {
 		if st := r.resolveDesired(ctx, sc); st != nil {
 			st.Message = "eSignet " + string(sc.conn.version) + " deactivates with a full update, which needs a valid spec: " + st.Message
 			return deactivating(st, r.ProviderRetry)
 		}
-		det = sc.want.detail
-		det.ClientID = sc.reg.ClientID
 	}
 	release, st := r.providerSlot(sc)
 	if st != nil {
 		return deactivating(st, r.ProviderRetry)
 	}
 	defer release()
-	_, err := sc.conn.client.SetStatus(loggerFor(ctx, sc, "delete"), det, esignet.StatusInactive)
-	switch {
-	case err == nil:
-		r.record(ctx, sc, "delete", corev1.EventTypeNormal, v1.EventClientDeactivated, "DeactivateClient",
-			fmt.Sprintf("Set client %s INACTIVE at eSignet", det.ClientID))
-		return nil
-	case esignet.HasCode(err, esignet.CodeInvalidClientID):
-		return nil // eSignet does not know it: nothing to deactivate
+	for _, id := range ids {
+		err := setInactive(loggerFor(ctx, sc, "delete"), sc, id)
+		if err == nil {
+			r.record(ctx, sc, "delete", corev1.EventTypeNormal, v1.EventClientDeactivated, "DeactivateClient",
+				fmt.Sprintf("Set client %s INACTIVE at eSignet", id))
+			continue
+		}
+		r.record(ctx, sc, "delete", corev1.EventTypeWarning, v1.EventDeactivationFailed, "DeactivateClient",
+			fmt.Sprintf("Deactivating client %s: %s", id, esignet.Describe(err)))
+		failed := &step.Stop{Condition: v1.ConditionRegistered, Reason: v1.ReasonDeactivating, Message: fmt.Sprintf("deactivating client %s: %s", id, esignet.Describe(err))}
+		if esignet.KindOf(err) == esignet.KindTransient {
+			failed.Err = err
+		} else {
+			failed.Requeue = requeueSlow
+		}
+		return failed
 	}
-	r.record(ctx, sc, "delete", corev1.EventTypeWarning, v1.EventDeactivationFailed, "DeactivateClient",
-		fmt.Sprintf("Deactivating client %s: %s", det.ClientID, esignet.Describe(err)))
-	failed := &step.Stop{Condition: v1.ConditionRegistered, Reason: v1.ReasonDeactivating, Message: fmt.Sprintf("deactivating client %s: %s", det.ClientID, esignet.Describe(err))}
-	if esignet.KindOf(err) == esignet.KindTransient {
-		failed.Err = err
-	} else {
-		failed.Requeue = requeueSlow
+	return nil
+}
+
+// clientsOf lists every client that may exist at eSignet for the record: the current one, a
+// rotation's next one and the previous one in its overlap.
+func clientsOf(reg registration.Record) []string {
+	ids := []string{reg.ClientID}
+	for _, p := range []*registration.Record{reg.Next, reg.Previous} {
+		if p != nil && p.ClientID != "" {
+			ids = append(ids, p.ClientID)
+		}
 	}
-	return failed
+	return ids
 }
 
 func deactivating(st *step.Stop, retry time.Duration) *step.Stop {

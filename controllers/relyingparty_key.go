@@ -16,9 +16,11 @@ import (
 	"github.com/openg2p/esignet-operator/internal/tenancy"
 )
 
-// ensureKey loads the relying party's key pair from its Secret, generating it there when there
-// is none. The Secret is written before anything is registered, never overwritten, and never
-// regenerated once a key may have reached eSignet.
+// ensureKey loads the relying party's key pair from its Secret, generating it there (or taking
+// it from the Secret spec.key.adopt names) when there is none. The Secret is written before
+// anything is registered, never overwritten, and never regenerated once a key may have reached
+// eSignet: a lost registered key stops here, or, when spec.key.onKeyLoss is Rotate, is replaced
+// by a rotation (ensureRotated) that registers a new client.
 func (r *RelyingPartyReconciler) ensureKey(ctx context.Context, sc *rpScope) *step.Stop {
 	name := sc.want.secretName
 	secret, err := r.readObject(ctx, sc.rp.Namespace, name, &corev1.Secret{})
@@ -26,6 +28,13 @@ func (r *RelyingPartyReconciler) ensureKey(ctx context.Context, sc *rpScope) *st
 		return kubeFailure(v1.ConditionKeyReady, "reading Secret "+name, err)
 	}
 	if secret == nil {
+		switch {
+		case sc.reg.Exists():
+			return r.keyLost(sc, &step.Stop{Condition: v1.ConditionKeyReady, Reason: v1.ReasonRegisteredKeyMissing, Terminal: true, Message: fmt.Sprintf(
+				"Secret %s holding key %s, which eSignet may hold for client %s, is missing", name, sc.reg.KeyID, sc.reg.ClientID)})
+		case sc.rp.Spec.Key.Adopt != nil:
+			return r.adoptKey(ctx, sc)
+		}
 		return r.generateKey(ctx, sc)
 	}
 	s := secret.(*corev1.Secret)
@@ -33,14 +42,21 @@ func (r *RelyingPartyReconciler) ensureKey(ctx context.Context, sc *rpScope) *st
 	if st != nil {
 		return st
 	}
-	kp, st := checkKey(s, sc.want, sc.reg)
+	sc.secret, sc.ring = s, keys.ReadRing(s.Data)
+	kp, st := heldKey(s, sc.ring, sc.want, sc.reg)
 	if st != nil {
-		return st
+		return r.keyLost(sc, st)
 	}
-	if adopt && !sc.reg.Exists() {
-		// A Secret retained from an earlier resource of this name: its client may exist at
-		// eSignet with this key, so a duplicate_client_id is ours and converges.
-		sc.reg = registration.Record{State: v1.RegistrationPending, ClientID: sc.want.detail.ClientID, KeyID: kp.KeyID}
+	if !sc.reg.Exists() {
+		switch {
+		case sc.rp.Spec.Key.Adopt != nil:
+			// The key was copied from the adopted Secret by an earlier pass that did not finish.
+			sc.reg = registration.Record{State: v1.RegistrationRegistered, ClientID: sc.want.detail.ClientID, KeyID: kp.KeyID, Adopted: true, Refused: sc.reg.Refused}
+		case adopt:
+			// A Secret retained from an earlier resource of this name: its client may exist at
+			// eSignet with this key, so a duplicate_client_id is ours and converges.
+			sc.reg = registration.Record{State: v1.RegistrationPending, ClientID: sc.want.detail.ClientID, KeyID: kp.KeyID}
+		}
 	}
 	if err := r.applyObjectMeta(ctx, sc, s, roleKey); err != nil {
 		return kubeFailure(v1.ConditionKeyReady, "updating Secret "+name, err)
@@ -54,15 +70,21 @@ func (r *RelyingPartyReconciler) ensureKey(ctx context.Context, sc *rpScope) *st
 	return nil
 }
 
+// keyLost stops on a lost registered key, unless the spec asks for a rotation to replace it:
+// then the pass goes on without a key, and ensureRotated registers a new one as a new client.
+func (r *RelyingPartyReconciler) keyLost(sc *rpScope, st *step.Stop) *step.Stop {
+	if !sc.reg.Exists() || !sc.policy.RotateOnLoss {
+		if sc.reg.Exists() {
+			st.Message += "; restore it from a backup, or set spec.key.onKeyLoss: Rotate to register a new key as a new client and deactivate this one"
+		}
+		return st
+	}
+	sc.lost = st
+	return nil
+}
+
 func (r *RelyingPartyReconciler) generateKey(ctx context.Context, sc *rpScope) *step.Stop {
 	want := sc.want
-	if sc.reg.Exists() {
-		// A key that eSignet may hold is gone: a new one could never be registered under this
-		// client id (eSignet cannot change a public key), so do not pretend otherwise.
-		return &step.Stop{Condition: v1.ConditionKeyReady, Reason: v1.ReasonRegisteredKeyMissing, Terminal: true, Message: fmt.Sprintf(
-			"Secret %s holding key %s, which eSignet may hold for client %s, is missing; restore it from a backup, or delete this resource and create a new one with a new clientID",
-			want.secretName, sc.reg.KeyID, sc.reg.ClientID)}
-	}
 	kp, err := keys.Generate(want.algorithm, want.rsaBits)
 	if err != nil {
 		return &step.Stop{Condition: v1.ConditionKeyReady, Reason: v1.ReasonKeyInvalid, Message: "generating key: " + err.Error(), Err: err}
@@ -71,8 +93,35 @@ func (r *RelyingPartyReconciler) generateKey(ctx context.Context, sc *rpScope) *
 	if err != nil {
 		return &step.Stop{Condition: v1.ConditionKeyReady, Reason: v1.ReasonKeyInvalid, Message: "encoding key: " + err.Error(), Err: err}
 	}
+	if st := r.writeKeySecret(ctx, sc, data); st != nil {
+		return st
+	}
+	r.record(ctx, sc, "key", corev1.EventTypeNormal, v1.EventKeyGenerated, "GenerateKey",
+		fmt.Sprintf("Generated %s key %s into Secret %s", kp.Algorithm, kp.KeyID, want.secretName))
+	sc.key = kp
+	sc.ok(v1.ConditionKeyReady, v1.ReasonKeyLoaded, fmt.Sprintf("%s key %s in Secret %s", kp.Algorithm, kp.KeyID, want.secretName))
+	return nil
+}
+
+// writeKeySecret creates the key Secret with data, or, when it exists, replaces its data under
+// the resourceVersion it was read at: a Secret changed since is read again, never overwritten.
+func (r *RelyingPartyReconciler) writeKeySecret(ctx context.Context, sc *rpScope, data map[string][]byte) *step.Stop {
+	name := sc.want.secretName
+	if sc.secret != nil {
+		s := sc.secret.DeepCopy()
+		s.Data = data
+		if err := r.Update(ctx, s, client.FieldOwner(fieldManager)); err != nil {
+			if apierrors.IsConflict(err) {
+				return &step.Stop{Condition: v1.ConditionKeyReady, Reason: v1.ReasonKubernetesError, Requeue: requeueSoon,
+					Message: fmt.Sprintf("Secret %s changed while its keys were written; reading it again", name)}
+			}
+			return kubeFailure(v1.ConditionKeyReady, "updating Secret "+name, err)
+		}
+		sc.secret, sc.ring = s, keys.ReadRing(s.Data)
+		return nil
+	}
 	secret := &corev1.Secret{
-		ObjectMeta: metav1.ObjectMeta{Name: want.secretName, Namespace: sc.rp.Namespace,
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: sc.rp.Namespace,
 			Labels: objectLabels(sc.rp, roleKey), Annotations: templateAnnotations(sc.rp),
 			OwnerReferences: []metav1.OwnerReference{controllerRef(sc.rp)}},
 		Type: corev1.SecretTypeOpaque,
@@ -83,14 +132,11 @@ func (r *RelyingPartyReconciler) generateKey(ctx context.Context, sc *rpScope) *
 	if err := r.Create(ctx, secret, client.FieldOwner(fieldManager)); err != nil {
 		if apierrors.IsAlreadyExists(err) {
 			return &step.Stop{Condition: v1.ConditionKeyReady, Reason: v1.ReasonKubernetesError, Requeue: requeueSoon,
-				Message: fmt.Sprintf("Secret %s appeared while the key was generated; reading it again", want.secretName)}
+				Message: fmt.Sprintf("Secret %s appeared while the key was generated; reading it again", name)}
 		}
-		return kubeFailure(v1.ConditionKeyReady, "creating Secret "+want.secretName, err)
+		return kubeFailure(v1.ConditionKeyReady, "creating Secret "+name, err)
 	}
-	r.record(ctx, sc, "key", corev1.EventTypeNormal, v1.EventKeyGenerated, "GenerateKey",
-		fmt.Sprintf("Generated %s key %s into Secret %s", kp.Algorithm, kp.KeyID, want.secretName))
-	sc.key = kp
-	sc.ok(v1.ConditionKeyReady, v1.ReasonKeyLoaded, fmt.Sprintf("%s key %s in Secret %s", kp.Algorithm, kp.KeyID, want.secretName))
+	sc.secret, sc.ring = secret, keys.ReadRing(secret.Data)
 	return nil
 }
 
@@ -111,22 +157,40 @@ func keySecretOwnership(rp *v1.ESignetRelyingParty, s *corev1.Secret, clientID s
 		"Secret %s exists and was not created by the operator for this resource; it is left untouched: choose another spec.secretName or remove the Secret", s.Name)}
 }
 
-// checkKey parses the Secret's key and holds it to the registration record and the spec.
-func checkKey(s *corev1.Secret, want *desiredClient, reg registration.Record) (*keys.KeyPair, *step.Stop) {
-	kp, err := keys.FromSecretData(s.Data)
-	if err != nil {
+// heldKey finds the key the record says eSignet holds, in whichever slot of the Secret a
+// rotation left it, or, before any registration, the Secret's current key; and holds it to the spec.
+func heldKey(s *corev1.Secret, ring keys.Ring, want *desiredClient, reg registration.Record) (*keys.KeyPair, *step.Stop) {
+	cur := ring[keys.SlotCurrent]
+	var kp *keys.KeyPair
+	switch {
+	case reg.Exists():
+		if kp = ring.Find(reg.KeyID); kp != nil {
+			break
+		}
+		if cur.Key != nil {
+			return nil, &step.Stop{Condition: v1.ConditionKeyReady, Reason: v1.ReasonRegisteredKeyChanged, Terminal: true, Message: fmt.Sprintf(
+				"Secret %s holds key %s but client %s was registered with key %s", s.Name, cur.Key.KeyID, reg.ClientID, reg.KeyID)}
+		}
 		return nil, &step.Stop{Condition: v1.ConditionKeyReady, Reason: v1.ReasonKeyInvalid, Terminal: true, Message: fmt.Sprintf(
-			"Secret %s: %v; the operator does not overwrite keys: restore the Secret, or delete it if the client was never registered", s.Name, err)}
-	}
-	if reg.KeyID != "" && reg.KeyID != kp.KeyID {
-		return nil, &step.Stop{Condition: v1.ConditionKeyReady, Reason: v1.ReasonRegisteredKeyChanged, Terminal: true, Message: fmt.Sprintf(
-			"Secret %s holds key %s but client %s was registered with key %s; restore the registered key from a backup", s.Name, kp.KeyID, reg.ClientID, reg.KeyID)}
+			"Secret %s no longer holds key %s registered for client %s: %v", s.Name, reg.KeyID, reg.ClientID, slotProblem(cur))}
+	case cur.Err != nil || cur.Key == nil:
+		return nil, &step.Stop{Condition: v1.ConditionKeyReady, Reason: v1.ReasonKeyInvalid, Terminal: true, Message: fmt.Sprintf(
+			"Secret %s: %v; the operator does not overwrite keys: restore the Secret, or delete it if the client was never registered", s.Name, slotProblem(cur))}
+	default:
+		kp = cur.Key
 	}
 	if kp.Algorithm != want.algorithm {
 		return nil, &step.Stop{Condition: v1.ConditionKeyReady, Reason: v1.ReasonKeyInvalid, Terminal: true, Message: fmt.Sprintf(
 			"Secret %s holds a %s key but spec.key.algorithm is %s", s.Name, kp.Algorithm, want.algorithm)}
 	}
 	return kp, nil
+}
+
+func slotProblem(h keys.Held) error {
+	if h.Err != nil {
+		return h.Err
+	}
+	return fmt.Errorf("%w: the key entries are missing", keys.ErrInvalidKey)
 }
 
 // annotationRetained seals a key Secret released by deletionPolicy Retain, so only the operator's

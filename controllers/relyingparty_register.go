@@ -3,9 +3,11 @@ package controllers
 import (
 	"context"
 	"fmt"
+	"time"
 
 	v1 "github.com/openg2p/esignet-operator/api/v1alpha1"
 	"github.com/openg2p/esignet-operator/internal/registration"
+	"github.com/openg2p/esignet-operator/internal/schedule"
 	"github.com/openg2p/esignet-operator/internal/step"
 )
 
@@ -13,6 +15,9 @@ import (
 // (no call when nothing changed), saves the create intent before a create, and returns the
 // record after eSignet's answers, which the status and the annotation then hold.
 func (r *RelyingPartyReconciler) ensureRegistered(ctx context.Context, sc *rpScope) *step.Stop {
+	if sc.lost != nil {
+		return nil // the client's key is gone: a rotation replaces the client (ensureRotated)
+	}
 	pub, err := sc.key.PublicJWK()
 	if err != nil {
 		return &step.Stop{Condition: v1.ConditionRegistered, Reason: v1.ReasonKeyInvalid, Message: "encoding public key: " + err.Error(), Terminal: true}
@@ -20,21 +25,69 @@ func (r *RelyingPartyReconciler) ensureRegistered(ctx context.Context, sc *rpSco
 	det := sc.want.detail
 	det.PublicKey = pub
 	t := sc.want.target(sc.key.KeyID)
-	g := registration.Registrar{
-		Acquire:    func() (func(), *step.Stop) { return r.providerSlot(sc) },
-		API:        sc.conn.client,
-		SaveIntent: func(ctx context.Context, reg registration.Record) error { return r.saveMeta(ctx, sc.rp, reg, true) },
-		Report: func(eventType, reason, action, message string) {
-			r.record(ctx, sc, "register", eventType, reason, action, message)
-		},
-	}
-	reg, st := g.Converge(loggerFor(ctx, sc, "register"), sc.reg, t, det)
+	t.Now, t.Request, t.Reassert = sc.now, sc.policy.Request, r.reassertDue(sc, t)
+	reg, st := r.registrar(ctx, sc, func(ctx context.Context, reg registration.Record) error {
+		return r.saveMeta(ctx, sc.rp, reg, true)
+	}).Converge(loggerFor(ctx, sc, "register"), sc.reg, t, det)
 	sc.reg = reg
 	if st != nil {
 		return st
 	}
-	sc.ok(v1.ConditionRegistered, v1.ReasonRegistered, fmt.Sprintf("client %s is %s at eSignet with key %s", reg.ClientID, det.Status, reg.KeyID))
+	sc.ok(v1.ConditionRegistered, v1.ReasonRegistered, registeredMessage(sc, string(det.Status)))
 	return nil
+}
+
+// registrar is the registrar for one pass; saveIntent persists the record before a create.
+func (r *RelyingPartyReconciler) registrar(ctx context.Context, sc *rpScope, saveIntent func(context.Context, registration.Record) error) registration.Registrar {
+	return registration.Registrar{
+		Acquire:    func() (func(), *step.Stop) { return r.providerSlot(sc) },
+		API:        sc.conn.client,
+		SaveIntent: saveIntent,
+		Report: func(eventType, reason, action, message string) {
+			r.record(ctx, sc, "register", eventType, reason, action, message)
+		},
+	}
+}
+
+// reassertDue says whether the drift policy sends the registered client again now. A
+// re-assertion the provider's rate limit does not allow yet is put off, not failed.
+func (r *RelyingPartyReconciler) reassertDue(sc *rpScope, t registration.Target) bool {
+	dp := sc.rp.Spec.DriftPolicy
+	if dp == nil || dp.Mode != v1.DriftReassert || sc.reg.State != v1.RegistrationRegistered || sc.reg.Fingerprint != t.Fingerprint {
+		return false // nothing to re-assert, or an update goes out anyway
+	}
+	var interval time.Duration
+	if dp.Interval != nil {
+		interval = dp.Interval.Duration
+	}
+	due, at := schedule.Reassert(sc.reg.AssertedAt, interval, string(sc.rp.UID), sc.now)
+	if !due {
+		sc.wakeAt(at)
+		return false
+	}
+	if l := sc.conn.reassert; l != nil && !l.Allow() {
+		sc.wakeAt(sc.now.Add(reassertBackoff))
+		return false
+	}
+	return true
+}
+
+// reassertBackoff is how soon a re-assertion put off by the provider's rate limit is tried again.
+const reassertBackoff = 5 * time.Second
+
+// registeredMessage describes the clients eSignet holds for the resource.
+func registeredMessage(sc *rpScope, status string) string {
+	msg := fmt.Sprintf("client %s is %s at eSignet with key %s", sc.reg.ClientID, status, sc.reg.KeyID)
+	if sc.reg.Adopted {
+		msg += " (adopted)"
+	}
+	if p := sc.reg.Previous; p != nil {
+		msg += fmt.Sprintf("; previous client %s stays ACTIVE until %s", p.ClientID, p.RetireAt.UTC().Format(time.RFC3339))
+	}
+	if sc.note != "" {
+		msg += "; " + sc.note
+	}
+	return msg
 }
 
 // providerSlot takes one of the provider's worker slots, or says to come back shortly: a

@@ -2,6 +2,9 @@ package controllers
 
 import (
 	"context"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
 
 	"github.com/go-logr/logr"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -9,6 +12,7 @@ import (
 	v1 "github.com/openg2p/esignet-operator/api/v1alpha1"
 	"github.com/openg2p/esignet-operator/internal/keys"
 	"github.com/openg2p/esignet-operator/internal/registration"
+	"github.com/openg2p/esignet-operator/internal/schedule"
 	"github.com/openg2p/esignet-operator/internal/step"
 	"github.com/openg2p/esignet-operator/internal/tenancy"
 )
@@ -29,6 +33,21 @@ type rpScope struct {
 	conds         map[string]metav1.Condition // conditions set by the steps that finished
 	outputs       []v1.OutputStatus
 	endpoints     *v1.DiscoveredEndpoints
+
+	now    time.Time       // the pass's time, from the reconciler's clock
+	policy schedule.Policy // the spec's rotation settings
+	secret *corev1.Secret  // the key Secret as last read or written
+	ring   keys.Ring       // every key the Secret holds, by slot
+	lost   *step.Stop      // the registered key is lost and spec.key.onKeyLoss is Rotate: why
+	wake   time.Time       // when something the operator does on its own falls due
+	note   string          // a rotation waiting, for the Registered condition
+}
+
+// wakeAt asks for a pass at t (the earliest of all asked for).
+func (sc *rpScope) wakeAt(t time.Time) {
+	if t.After(sc.now) {
+		sc.wake = schedule.Earliest(sc.wake, t)
+	}
 }
 
 // stepFunc is one stage of a reconcile: it returns nil to go on, or why it stopped.

@@ -12,12 +12,14 @@ import (
 	"github.com/openg2p/esignet-operator/internal/esignet"
 	"github.com/openg2p/esignet-operator/internal/keys"
 	"github.com/openg2p/esignet-operator/internal/registration"
+	"github.com/openg2p/esignet-operator/internal/schedule"
 	"github.com/openg2p/esignet-operator/internal/tenancy"
 )
 
 // desiredClient is the client eSignet should hold for a relying party, without its public key.
 type desiredClient struct {
 	detail     esignet.ClientDetail
+	baseID     string // the id of the resource's first client; rotated clients derive theirs from it
 	algorithm  keys.Algorithm
 	rsaBits    int
 	secretName string
@@ -32,30 +34,38 @@ func invalid(format string, args ...any) error {
 	return &specError{v1.ReasonInvalidSpec, fmt.Sprintf(format, args...)}
 }
 
-// clientIDFor is the client id: frozen once a create was attempted, else the spec's, else derived.
-func clientIDFor(rp *v1.ESignetRelyingParty, prefix string, reg registration.Record) (string, error) {
+// clientIDFor is the client id, frozen once a create was attempted, and the base id rotations
+// derive new ids from: the spec's, else derived from the namespace and name.
+func clientIDFor(rp *v1.ESignetRelyingParty, prefix string, reg registration.Record) (id, base string, err error) {
+	base = rp.Spec.ClientID
+	if base == "" {
+		base = tenancy.DeriveClientID(prefix, rp.Namespace, rp.Name)
+	}
 	frozen := reg.ClientID
-	if frozen != "" && rp.Spec.ClientID != "" && rp.Spec.ClientID != frozen {
-		return "", &specError{v1.ReasonImmutableChanged, fmt.Sprintf(
+	if frozen != "" && rp.Spec.ClientID != "" && schedule.ClientID(rp.Spec.ClientID, reg.Rotation) != frozen {
+		return "", "", &specError{v1.ReasonImmutableChanged, fmt.Sprintf(
 			"spec.clientID %q differs from the client already registered as %q; eSignet cannot rename a client: create a new ESignetRelyingParty instead", rp.Spec.ClientID, frozen)}
 	}
-	switch {
-	case frozen != "":
-		return frozen, nil
-	case rp.Spec.ClientID != "":
-		return rp.Spec.ClientID, nil
+	if frozen != "" {
+		return frozen, base, nil
 	}
-	return tenancy.DeriveClientID(prefix, rp.Namespace, rp.Name), nil
+	return base, base, nil
 }
 
 // admitClientID holds every client id this relying party could act on to the provider's fence:
 // the spec's, the registration record's (an annotation a namespace could forge) and the id used.
 func admitClientID(rp *v1.ESignetRelyingParty, fence tenancy.Fence, reg registration.Record) error {
-	for _, c := range []struct{ id, source string }{
+	ids := []struct{ id, source string }{
 		{rp.Spec.ClientID, "spec.clientID"},
 		{reg.ClientID, "the registration record's client id"},
 		{tenancy.DeriveClientID(fence.Prefix, rp.Namespace, rp.Name), "the derived client id"},
-	} {
+	}
+	for _, peer := range []*registration.Record{reg.Next, reg.Previous} {
+		if peer != nil {
+			ids = append(ids, struct{ id, source string }{peer.ClientID, "the registration record's rotated client id"})
+		}
+	}
+	for _, c := range ids {
 		if c.id == "" {
 			continue
 		}
@@ -81,7 +91,7 @@ func resolveDesired(rp *v1.ESignetRelyingParty, conn *connection, fence tenancy.
 	if d == nil {
 		d = &v1.RelyingPartyDefaults{}
 	}
-	id, err := clientIDFor(rp, prefix, reg)
+	id, base, err := clientIDFor(rp, prefix, reg)
 	if err != nil {
 		return nil, err
 	}
@@ -91,7 +101,7 @@ func resolveDesired(rp *v1.ESignetRelyingParty, conn *connection, fence tenancy.
 	det := esignet.ClientDetail{
 		ClientID:          id,
 		ClientName:        s.ClientName,
-		RelyingPartyID:    firstNonEmpty(s.RelyingPartyID, d.RelyingPartyID, id),
+		RelyingPartyID:    firstNonEmpty(s.RelyingPartyID, d.RelyingPartyID, reg.RelyingPartyID, base), // rotated clients keep the first one's
 		LogoURI:           firstNonEmpty(s.LogoURI, d.LogoURI),
 		RedirectURIs:      s.RedirectURIs,
 		UserClaims:        orDefault(s.UserClaims, d.UserClaims),
@@ -117,7 +127,7 @@ func resolveDesired(rp *v1.ESignetRelyingParty, conn *connection, fence tenancy.
 		return nil, invalid("spec.key.algorithm %s needs eSignet v1.7 or later; this provider speaks %s (supports %s)",
 			alg, conn.version, strings.Join(conn.version.SupportedSigningAlgs(), ", "))
 	}
-	want := &desiredClient{detail: det, algorithm: alg, rsaBits: int(s.Key.Size), secretName: SecretNameFor(rp)}
+	want := &desiredClient{detail: det, baseID: base, algorithm: alg, rsaBits: int(s.Key.Size), secretName: SecretNameFor(rp)}
 	for _, o := range s.Outputs {
 		if o.Name == want.secretName {
 			return nil, invalid("spec.outputs: output %q would overwrite the key Secret; choose another name", o.Name)
@@ -218,8 +228,12 @@ func additionalConfigJSON(ac *v1.AdditionalConfig, version esignet.APIVersion) (
 
 // target is what the registration plan compares the record with.
 func (d *desiredClient) target(keyID string) registration.Target {
-	return registration.Target{ClientID: d.detail.ClientID, KeyID: keyID, RelyingPartyID: d.detail.RelyingPartyID,
-		Fingerprint: fingerprint(d.detail, keyID), Inactive: d.detail.Status == esignet.StatusInactive}
+	return targetFor(d.detail, keyID)
+}
+
+func targetFor(det esignet.ClientDetail, keyID string) registration.Target {
+	return registration.Target{ClientID: det.ClientID, KeyID: keyID, RelyingPartyID: det.RelyingPartyID,
+		Fingerprint: fingerprint(det, keyID), Inactive: det.Status == esignet.StatusInactive}
 }
 
 // fingerprint identifies the registered state; equal fingerprints mean no eSignet call.

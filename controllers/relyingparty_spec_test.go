@@ -15,12 +15,27 @@ func TestClientIDFrozenOnceCreateAttempted(t *testing.T) {
 	rp := &v1.ESignetRelyingParty{}
 	rp.Namespace, rp.Name = "ns", "n"
 	reg := registration.Record{State: v1.RegistrationPending, ClientID: "frozen", KeyID: "k"}
-	if id, err := clientIDFor(rp, "changed-prefix-", reg); err != nil || id != "frozen" {
+	if id, _, err := clientIDFor(rp, "changed-prefix-", reg); err != nil || id != "frozen" {
 		t.Fatalf("got %q, %v; a frozen id must survive a prefix change", id, err)
 	}
 	rp.Spec.ClientID = "other"
-	if _, err := clientIDFor(rp, "", reg); err == nil || !strings.Contains(err.Error(), "cannot rename") {
+	if _, _, err := clientIDFor(rp, "", reg); err == nil || !strings.Contains(err.Error(), "cannot rename") {
 		t.Fatalf("changing a frozen id: err = %v", err)
+	}
+}
+
+// A rotated client's id derives from the spec's: the spec is unchanged, so nothing was renamed.
+func TestClientIDOfARotatedClient(t *testing.T) {
+	rp := &v1.ESignetRelyingParty{}
+	rp.Namespace, rp.Name, rp.Spec.ClientID = "ns", "n", "app"
+	reg := registration.Record{State: v1.RegistrationRegistered, ClientID: "app-r2", KeyID: "k", Rotation: 2}
+	id, base, err := clientIDFor(rp, "", reg)
+	if err != nil || id != "app-r2" || base != "app" {
+		t.Fatalf("got %q (base %q), %v", id, base, err)
+	}
+	reg.Rotation = 1 // a record whose id does not follow from the spec's
+	if _, _, err := clientIDFor(rp, "", reg); err == nil {
+		t.Fatal("an id that does not derive from spec.clientID was accepted")
 	}
 }
 

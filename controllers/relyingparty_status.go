@@ -2,6 +2,7 @@ package controllers
 
 import (
 	"fmt"
+	"time"
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -32,6 +33,9 @@ func computeStatus(sc *rpScope, st *step.Stop, previous *v1.ESignetRelyingPartyS
 	}
 	if sc.key != nil {
 		out.KeyID = sc.key.KeyID
+	}
+	if sc.policy.Scheduled && sc.reg.State == v1.RegistrationRegistered && !sc.reg.Since.IsZero() {
+		out.NextRotationAt = metaTime(sc.reg.Since.Add(sc.policy.Every))
 	}
 	if sc.endpoints == nil {
 		// The pass did not finish rendering, which alone writes and deletes outputs: the list
@@ -99,4 +103,10 @@ func truncate(s string, n int) string {
 		return s
 	}
 	return s[:n-3] + "..."
+}
+
+// metaTime is t as status holds it (whole seconds), so an unchanged time never rewrites status.
+func metaTime(t time.Time) *metav1.Time {
+	m := metav1.NewTime(t.UTC().Truncate(time.Second))
+	return &m
 }

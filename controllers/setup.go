@@ -6,6 +6,7 @@ import (
 	"context"
 	"crypto/rand"
 	"fmt"
+	"k8s.io/utils/clock"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -42,6 +43,9 @@ type Options struct {
 	MaxConcurrentReconciles int
 	// Namespaces watched (all when empty); the cluster resource namespace is added.
 	Namespaces []string
+	// Clock tells the time rotations, retirements and re-assertions are scheduled by (the real
+	// clock when nil; tests move it forward).
+	Clock clock.PassiveClock
 }
 
 // CacheOptions limits what the manager caches: the watched namespaces (all when empty), and of
@@ -123,7 +127,10 @@ func Setup(mgr ctrl.Manager, o Options) error {
 		return err
 	}
 	rr := &RelyingPartyReconciler{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Registry: reg, Sealer: sealer, Recorder: mgr.GetEventRecorder("esignet-operator"),
-		Options: o, ProviderRetry: o.ProviderRetry}
+		Options: o, ProviderRetry: o.ProviderRetry, Clock: o.Clock}
+	if rr.Clock == nil {
+		rr.Clock = clock.RealClock{}
+	}
 	if err := rr.SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("setting up ESignetRelyingParty controller: %w", err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -78,7 +79,7 @@ func startManager() (stop func()) {
 	})
 	must(err)
 	managerCache = mgr.GetCache()
-	must(Setup(mgr, Options{ClusterResourceNamespace: clusterResourceNamespace, ProviderRetry: 500 * time.Millisecond}))
+	must(Setup(mgr, Options{ClusterResourceNamespace: clusterResourceNamespace, ProviderRetry: 500 * time.Millisecond, Clock: testClock}))
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {
@@ -111,3 +112,14 @@ func newNamespace(t testing.TB) string {
 	}
 	return ns.Name
 }
+
+// testClock is the operator's clock in these tests: real time, moved forward by tests of
+// schedules (rotations, overlaps, re-assertions). It only ever moves forward, so other tests,
+// which schedule nothing, do not notice.
+var testClock = &shiftedClock{}
+
+type shiftedClock struct{ offset atomic.Int64 }
+
+func (c *shiftedClock) Now() time.Time                  { return time.Now().Add(time.Duration(c.offset.Load())) }
+func (c *shiftedClock) Since(t time.Time) time.Duration { return c.Now().Sub(t) }
+func (c *shiftedClock) advance(d time.Duration)         { c.offset.Add(int64(d)) }

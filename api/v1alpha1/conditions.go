@@ -43,6 +43,7 @@ const (
 	ReasonSecretNotOwned       = "SecretNotOwned"
 	ReasonRegisteredKeyMissing = "RegisteredKeyMissing"  // the Secret of a registered key is gone
 	ReasonRegisteredKeyChanged = "RegisteredKeyMismatch" // the Secret holds another key than eSignet
+	ReasonAdoptionFailed       = "AdoptionFailed"        // the Secret named by spec.key.adopt is unusable
 
 	// Registration.
 	ReasonRegistered         = "Registered"
@@ -54,6 +55,8 @@ const (
 	ReasonAuthFailed         = "AuthenticationFailed"
 	ReasonClientMissing      = "ClientMissing" // eSignet no longer knows a registered client
 	ReasonDeactivating       = "Deactivating"
+	ReasonAdoptedUnknown     = "AdoptedClientUnknown" // eSignet does not know the client to adopt
+	ReasonRotating           = "Rotating"             // a rotation's next client is not registered yet
 
 	// Outputs.
 	ReasonRendered       = "Rendered"
@@ -82,6 +85,12 @@ const (
 	EventForceDeleted          = "ForceDeleted"
 	EventDeactivationFailed    = "DeactivationFailed"
 	EventDeactivationAbandoned = "DeactivationAbandoned"
+	EventRotationStarted       = "RotationStarted"
+	EventRotated               = "Rotated"
+	EventClientRetired         = "ClientRetired"
+	EventKeyLost               = "KeyLost"
+	EventClientAdopted         = "ClientAdopted"
+	EventClientReasserted      = "ClientReasserted"
 )
 
 // Annotations the operator reads or writes on an ESignetRelyingParty.

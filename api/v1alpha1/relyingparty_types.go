@@ -98,12 +98,16 @@ type ESignetRelyingPartySpec struct {
 	// +optional
 	AdditionalConfig *AdditionalConfig `json:"additionalConfig,omitempty"`
 
-	// Key is the client's signing key. eSignet cannot change a registered public key, so the key
-	// settings are immutable; to rotate, create a new ESignetRelyingParty.
+	// Key is the client's signing key, its rotation and what to do when it is lost. eSignet cannot
+	// change a registered public key: a new key is registered as a new client (see docs/rotation.md).
 	// +optional
 	// +kubebuilder:default={}
-	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="key is immutable: eSignet cannot replace a client's public key"
 	Key KeySpec `json:"key"`
+
+	// DriftPolicy: eSignet cannot be read back, so a client changed behind the operator's back is
+	// invisible; Reassert sends the whole desired client again every interval.
+	// +optional
+	DriftPolicy *DriftPolicy `json:"driftPolicy,omitempty"`
 
 	// SecretName is the Secret holding the key pair and client id. Defaults to <name>-esignet-client.
 	// +optional
@@ -268,8 +272,10 @@ type ProviderReference struct {
 	Name string `json:"name"`
 }
 
-// KeySpec chooses the key pair's algorithm and size.
+// KeySpec chooses the key pair's algorithm and size, its rotation, and what happens when it is lost.
 // +kubebuilder:validation:XValidation:rule="self.algorithm != 'ES256' || !has(self.size)",message="size applies to RSA keys only (RS256, PS256)"
+// +kubebuilder:validation:XValidation:rule="(has(self.algorithm) ? self.algorithm : 'RS256') == (has(oldSelf.algorithm) ? oldSelf.algorithm : 'RS256') && (has(self.size) ? self.size : 0) == (has(oldSelf.size) ? oldSelf.size : 0)",message="key algorithm and size are immutable: eSignet cannot replace a client's public key"
+// +kubebuilder:validation:XValidation:rule="has(self.adopt) == has(oldSelf.adopt) && (!has(self.adopt) || self.adopt == oldSelf.adopt)",message="adopt is immutable: a client is adopted once, when the resource is created"
 type KeySpec struct {
 	// Algorithm the client signs assertions with; PS256 and ES256 need eSignet v1.7 or later.
 	// +kubebuilder:default=RS256
@@ -280,6 +286,21 @@ type KeySpec struct {
 	// +kubebuilder:validation:Enum=2048;3072;4096
 	// +optional
 	Size int32 `json:"size,omitempty"`
+	// Rotation replaces the key, and with it the client, on a schedule or on request, keeping the
+	// previous client ACTIVE for an overlap.
+	// +optional
+	Rotation *KeyRotation `json:"rotation,omitempty"`
+	// OnKeyLoss: when the Secret of a registered key is deleted or its key is unusable, Stop
+	// (default) waits for a person to restore it; Rotate registers a new key as a new client and
+	// deactivates the one whose key was lost.
+	// +optional
+	// +kubebuilder:default=Stop
+	// +kubebuilder:validation:Enum=Stop;Rotate
+	OnKeyLoss KeyLossPolicy `json:"onKeyLoss,omitempty"`
+	// Adopt takes over a client registered by hand: spec.clientID names it and this Secret holds
+	// its private key. The operator never creates that client; it converges it with an update.
+	// +optional
+	Adopt *KeyAdoption `json:"adopt,omitempty"`
 }
 
 // SecretTemplate is metadata added to generated Secrets.
@@ -371,6 +392,9 @@ type ESignetRelyingPartyStatus struct {
 	// Endpoints as discovered from the provider.
 	// +optional
 	Endpoints *DiscoveredEndpoints `json:"endpoints,omitempty"`
+	// NextRotationAt is when a Scheduled rotation falls due.
+	// +optional
+	NextRotationAt *metav1.Time `json:"nextRotationAt,omitempty"`
 }
 
 // RegistrationState says whether eSignet is known to hold the client.
@@ -406,6 +430,28 @@ type RegistrationStatus struct {
 	// Refused is the desired state eSignet last refused: it is not sent again until it changes.
 	// +optional
 	Refused *Refusal `json:"refused,omitempty"`
+	// Rotation counter of the current client: 0 for the resource's first, then one more per rotation.
+	// +optional
+	Rotation int32 `json:"rotation,omitempty"`
+	// Since is when the current client was registered (or adopted): the key's age and the
+	// schedule count from it.
+	// +optional
+	Since *metav1.Time `json:"since,omitempty"`
+	// AssertedAt is when eSignet last accepted the whole desired client.
+	// +optional
+	AssertedAt *metav1.Time `json:"assertedAt,omitempty"`
+	// Adopted: the current client was registered by hand and adopted; the operator never creates it.
+	// +optional
+	Adopted bool `json:"adopted,omitempty"`
+	// RotationRequest is the last spec.key.rotation.requestedAt acted on.
+	// +optional
+	RotationRequest string `json:"rotationRequest,omitempty"`
+	// Next is the client a rotation in progress is creating.
+	// +optional
+	Next *PeerClient `json:"next,omitempty"`
+	// Previous is the client replaced by the last rotation, ACTIVE until its retireAt.
+	// +optional
+	Previous *PeerClient `json:"previous,omitempty"`
 }
 
 // Refusal is a desired state eSignet refused, with the condition it produced.
@@ -433,12 +479,15 @@ type OutputStatus struct {
 // +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
 // +kubebuilder:printcolumn:name="Reason",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].reason`
 // +kubebuilder:printcolumn:name="Key ID",type=string,JSONPath=`.status.keyID`,priority=1
+// +kubebuilder:printcolumn:name="Next Rotation",type=date,JSONPath=`.status.nextRotationAt`,priority=1
 // +kubebuilder:printcolumn:name="Secret",type=string,JSONPath=`.status.secretName`,priority=1
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 
 // ESignetRelyingParty is one OIDC client registered at eSignet, with its key pair and the
 // configuration its OpenG2P consumers read.
 // +kubebuilder:validation:XValidation:rule="!has(self.spec.outputs) || self.spec.outputs.all(o, o.name != (has(self.spec.secretName) ? self.spec.secretName : self.metadata.name + '-esignet-client'))",message="an output cannot be named like the key Secret (spec.secretName, default <name>-esignet-client): it would overwrite the private key"
+// +kubebuilder:validation:XValidation:rule="!has(self.spec.key.adopt) || has(self.spec.clientID)",message="spec.key.adopt needs spec.clientID: the id of the client to adopt"
+// +kubebuilder:validation:XValidation:rule="!has(self.spec.key.adopt) || self.spec.key.adopt.secretName != (has(self.spec.secretName) ? self.spec.secretName : self.metadata.name + '-esignet-client')",message="spec.key.adopt.secretName must differ from the key Secret (spec.secretName, default <name>-esignet-client): the operator copies the key into a Secret of its own"
 type ESignetRelyingParty struct {
 	metav1.TypeMeta   `json:",inline"`
 	metav1.ObjectMeta `json:"metadata,omitempty"`

@@ -30,10 +30,16 @@ var (
 		Name: "esignet_operator_client_changes_total",
 		Help: "Clients created, updated and deactivated at eSignet.",
 	}, []string{"action"})
+
+	// Rotations counts completed key rotations by trigger (Scheduled, Requested, KeyLost).
+	Rotations = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "esignet_operator_key_rotations_total",
+		Help: "Key rotations completed (a new client registered and promoted), by trigger.",
+	}, []string{"trigger"})
 )
 
 func init() {
-	crmetrics.Registry.MustRegister(ESignetRequests, ESignetLatency, ClientChanges)
+	crmetrics.Registry.MustRegister(ESignetRequests, ESignetLatency, ClientChanges, Rotations)
 }
 
 // ObserveRequest records one request.
@@ -48,6 +54,8 @@ type RelyingParty struct {
 	Ready           string // True, False, Unknown
 	Reason          string
 	KeyCreated      time.Time // zero when the key Secret is not known
+	NextRotation    time.Time // zero when not scheduled
+	PreviousRetire  time.Time // zero without a previous client
 }
 
 // StateCollector reports relying parties by Ready status and reason, and each key's age, from a
@@ -61,13 +69,19 @@ var (
 	byReady = prometheus.NewDesc("esignet_operator_relying_parties",
 		"Relying parties by Ready status and reason.", []string{"ready", "reason"}, nil)
 	keyAge = prometheus.NewDesc("esignet_operator_key_age_seconds",
-		"Age of each relying party's key pair (since its Secret was created).", []string{"namespace", "relying_party"}, nil)
+		"Age of each relying party's current key pair (since its client was registered, else since its Secret was created).", []string{"namespace", "relying_party"}, nil)
+	nextRotation = prometheus.NewDesc("esignet_operator_key_next_rotation_timestamp_seconds",
+		"When each relying party's scheduled key rotation falls due (Unix time).", []string{"namespace", "relying_party"}, nil)
+	previousRetire = prometheus.NewDesc("esignet_operator_previous_client_retire_timestamp_seconds",
+		"When each relying party's previous client (kept ACTIVE after a rotation) is retired (Unix time).", []string{"namespace", "relying_party"}, nil)
 )
 
 // Describe implements prometheus.Collector.
 func (c *StateCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- byReady
 	ch <- keyAge
+	ch <- nextRotation
+	ch <- previousRetire
 }
 
 // Collect implements prometheus.Collector.
@@ -88,6 +102,12 @@ func (c *StateCollector) Collect(ch chan<- prometheus.Metric) {
 		counts[[2]string{rp.Ready, rp.Reason}]++
 		if !rp.KeyCreated.IsZero() {
 			ch <- prometheus.MustNewConstMetric(keyAge, prometheus.GaugeValue, now().Sub(rp.KeyCreated).Seconds(), rp.Namespace, rp.Name)
+		}
+		if !rp.NextRotation.IsZero() {
+			ch <- prometheus.MustNewConstMetric(nextRotation, prometheus.GaugeValue, float64(rp.NextRotation.Unix()), rp.Namespace, rp.Name)
+		}
+		if !rp.PreviousRetire.IsZero() {
+			ch <- prometheus.MustNewConstMetric(previousRetire, prometheus.GaugeValue, float64(rp.PreviousRetire.Unix()), rp.Namespace, rp.Name)
 		}
 	}
 	for k, n := range counts {

@@ -29,6 +29,11 @@ type Target struct {
 	RelyingPartyID string
 	Fingerprint    string // of the whole desired client, key id included
 	Inactive       bool   // spec.active false
+	// Reassert sends the desired client even though eSignet last accepted it (drift policy).
+	Reassert bool
+	// Now stamps what eSignet accepted; Request is the rotation request a first create acts on.
+	Now     time.Time
+	Request string
 }
 
 // Plan decides the first call from the record alone: no call when eSignet already holds the
@@ -37,7 +42,7 @@ type Target struct {
 // an update otherwise.
 func Plan(reg Record, t Target) (Action, *step.Stop) {
 	switch {
-	case reg.State == v1.RegistrationRegistered && reg.Fingerprint == t.Fingerprint:
+	case reg.State == v1.RegistrationRegistered && reg.Fingerprint == t.Fingerprint && !t.Reassert:
 		return None, nil
 	case reg.Refused != nil && reg.Refused.Fingerprint == t.Fingerprint:
 		return None, &step.Stop{Condition: v1.ConditionRegistered, Reason: reg.Refused.Reason, Message: reg.Refused.Message, Terminal: true}
@@ -70,6 +75,10 @@ func AfterCall(act Action, reg Record, t Target, wasPending bool, err error) Out
 	switch {
 	case act == Create && esignet.HasCode(err, esignet.CodeDuplicateClientID) && wasPending:
 		return Outcome{Record: reg, Next: Update}
+	case act == Update && esignet.HasCode(err, esignet.CodeInvalidClientID) && reg.Adopted:
+		// A client registered by hand is never created here: its id may be mistyped.
+		return Outcome{Record: reg, Stop: &step.Stop{Condition: v1.ConditionRegistered, Reason: v1.ReasonAdoptedUnknown, Terminal: true, Message: fmt.Sprintf(
+			"eSignet does not know client %s (or it is INACTIVE); spec.key.adopt only takes over an existing client: check spec.clientID", t.ClientID)}}
 	case act == Update && esignet.HasCode(err, esignet.CodeInvalidClientID):
 		// eSignet no longer knows the client (database restored or reset): create it again.
 		reg.State, reg.Fingerprint = v1.RegistrationPending, ""
@@ -101,6 +110,13 @@ func accepted(act Action, reg Record, t Target) Outcome {
 	if reg.RelyingPartyID == "" || act == Create {
 		reg.RelyingPartyID = t.RelyingPartyID
 	}
+	if act == Create || reg.Since.IsZero() {
+		reg.Since = t.Now // a lost status restarts the schedule: no rotation before a full period
+	}
+	if act == Create {
+		reg.Request = t.Request // the request a resource is created with rotates nothing
+	}
+	reg.AssertedAt = t.Now
 	if act == Create && t.Inactive {
 		// A create is always ACTIVE; the fingerprint waits for the deactivation.
 		reg.Fingerprint = ""

@@ -57,11 +57,13 @@ func (g Registrar) Converge(ctx context.Context, reg Record, t Target, det esign
 				Message: fmt.Sprintf("eSignet's answers for client %s contradict each other (exists, then unknown); retrying later", t.ClientID)}
 		}
 		if act == Create && !reg.Exists() {
-			reg = Record{State: v1.RegistrationPending, ClientID: t.ClientID, KeyID: t.KeyID, Refused: reg.Refused}
-			if err := g.SaveIntent(ctx, reg); err != nil {
-				return Record{Refused: reg.Refused}, &step.Stop{Condition: v1.ConditionRegistered,
+			intent := reg
+			intent.State, intent.ClientID, intent.KeyID = v1.RegistrationPending, t.ClientID, t.KeyID
+			if err := g.SaveIntent(ctx, intent); err != nil {
+				return reg, &step.Stop{Condition: v1.ConditionRegistered,
 					Reason: v1.ReasonKubernetesError, Message: "recording the create intent: " + err.Error(), Err: err}
 			}
+			reg = intent
 		}
 		err := g.call(ctx, act, det)
 		o := AfterCall(act, reg, t, wasPending, err)
@@ -93,6 +95,8 @@ func (g Registrar) tell(act Action, t Target, err error, o Outcome) {
 	switch {
 	case err == nil && act == Create:
 		g.Report(corev1.EventTypeNormal, v1.EventClientCreated, "CreateClient", fmt.Sprintf("Created client %s at eSignet with key %s", id, t.KeyID))
+	case err == nil && act == Update && t.Reassert:
+		g.Report(corev1.EventTypeNormal, v1.EventClientReasserted, "UpdateClient", fmt.Sprintf("Re-asserted client %s at eSignet (driftPolicy Reassert)", id))
 	case err == nil && act == Deactivate:
 		g.Report(corev1.EventTypeNormal, v1.EventClientDeactivated, "DeactivateClient", fmt.Sprintf("Set client %s INACTIVE at eSignet (spec.active is false)", id))
 	case err == nil:
