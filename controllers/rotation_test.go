@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	v1 "github.com/openg2p/esignet-operator/api/v1alpha1"
@@ -73,7 +74,10 @@ func (f *fixture) waitRotated(name string, n int32) *v1.ESignetRelyingParty {
 	f.eventually(fmt.Sprintf("%s rotated to %d", name, n), func() (bool, string) {
 		rp = f.get(name)
 		reg := rp.Status.Registration
-		c := f.condition(rp, v1.ConditionReady)
+		c := meta.FindStatusCondition(rp.Status.Conditions, v1.ConditionReady)
+		if c == nil {
+			return false, "no Ready condition"
+		}
 		return reg != nil && reg.Rotation == n && reg.Next == nil && c.Status == metav1.ConditionTrue && rp.Status.ObservedGeneration == rp.Generation,
 			fmt.Sprintf("%+v; Ready %s/%s: %s", reg, c.Status, c.Reason, c.Message)
 	})
@@ -160,6 +164,12 @@ func TestRotationOnRequestWithOverlap(t *testing.T) {
 	}
 	if !slices.ContainsFunc(f.events("app"), func(e string) bool { return strings.HasPrefix(e, v1.EventClientRetired+":") }) {
 		t.Fatalf("no %s event", v1.EventClientRetired)
+	}
+	if n, _ := metricValue(t, "esignet_operator_key_rotations_total", map[string]string{"trigger": v1.TriggerRequested}); n < 2 {
+		t.Fatalf("esignet_operator_key_rotations_total{trigger=Requested} = %v, want at least 2", n)
+	}
+	if _, ok := metricValue(t, "esignet_operator_previous_client_retire_timestamp_seconds", map[string]string{"namespace": f.ns, "relying_party": "app"}); !ok {
+		t.Fatal("no retirement time metric for the previous client")
 	}
 	// Deletion deactivates every client of the resource.
 	f.deleteAndExpectAllInactive("app", oldID, newID, oldID+"-r2")

@@ -76,9 +76,11 @@ func AfterCall(act Action, reg Record, t Target, wasPending bool, err error) Out
 	case act == Create && esignet.HasCode(err, esignet.CodeDuplicateClientID) && wasPending:
 		return Outcome{Record: reg, Next: Update}
 	case act == Update && esignet.HasCode(err, esignet.CodeInvalidClientID) && reg.Adopted:
-		// A client registered by hand is never created here: its id may be mistyped.
-		return Outcome{Record: reg, Stop: &step.Stop{Condition: v1.ConditionRegistered, Reason: v1.ReasonAdoptedUnknown, Terminal: true, Message: fmt.Sprintf(
-			"eSignet does not know client %s (or it is INACTIVE); spec.key.adopt only takes over an existing client: check spec.clientID", t.ClientID)}}
+		// A client registered by hand is never created here: its id may be mistyped. Not sent
+		// again until the spec changes.
+		reg.Refused = &v1.Refusal{Fingerprint: t.Fingerprint, Reason: v1.ReasonAdoptedUnknown, Message: fmt.Sprintf(
+			"eSignet does not know client %s (or it is INACTIVE); spec.key.adopt only takes over an existing client: check spec.clientID, or register the client at eSignet and change the spec to try again", t.ClientID)}
+		return Outcome{Record: reg, Stop: &step.Stop{Condition: v1.ConditionRegistered, Reason: v1.ReasonAdoptedUnknown, Terminal: true, Message: reg.Refused.Message}}
 	case act == Update && esignet.HasCode(err, esignet.CodeInvalidClientID):
 		// eSignet no longer knows the client (database restored or reset): create it again.
 		reg.State, reg.Fingerprint = v1.RegistrationPending, ""
