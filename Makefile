@@ -77,6 +77,11 @@ test-deps: ## Install the Debian packages the consumer tests drive (python3-jose
 test: manifests generate test-deps ## Unit and envtest integration tests against a real kube-apiserver and etcd.
 	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" go test ./... -count=1 $(TESTFLAGS)
 
+.PHONY: bench
+bench: ## Scale benchmark (not part of test): N relying parties to Ready vs a floor, calls, writes, resync, latency, memory. BENCH_N=100,1000 BENCH_LARGE=1 BENCH_LATENCY=20ms BENCH_UNRELATED=10000 BENCH_OUT=file BENCH_FLAGS=...
+	BENCH_N="$(BENCH_N)" BENCH_LARGE="$(BENCH_LARGE)" BENCH_LATENCY="$(BENCH_LATENCY)" BENCH_UNRELATED="$(BENCH_UNRELATED)" \
+		BENCH_OUT="$(BENCH_OUT)" BENCH_FLAGS="$(BENCH_FLAGS)" hack/bench.sh
+
 .PHONY: fuzz
 fuzz: ## Run every Go fuzz target for FUZZTIME each (default 30s; e.g. make fuzz FUZZTIME=10m).
 	FUZZTIME=$(or $(FUZZTIME),30s) hack/fuzz.sh

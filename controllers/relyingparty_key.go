@@ -110,7 +110,9 @@ func (r *RelyingPartyReconciler) writeKeySecret(ctx context.Context, sc *rpScope
 	if sc.secret != nil {
 		s := sc.secret.DeepCopy()
 		s.Data = data
-		if err := r.Update(ctx, s, client.FieldOwner(fieldManager)); err != nil {
+		// A merge patch carrying the resourceVersion read (the RBAC grants patch, not update).
+		patch := client.MergeFromWithOptions(sc.secret, client.MergeFromWithOptimisticLock{})
+		if err := r.Patch(ctx, s, patch, client.FieldOwner(fieldManager)); err != nil {
 			if apierrors.IsConflict(err) {
 				return &step.Stop{Condition: v1.ConditionKeyReady, Reason: v1.ReasonKubernetesError, Requeue: requeueSoon,
 					Message: fmt.Sprintf("Secret %s changed while its keys were written; reading it again", name)}

@@ -37,6 +37,7 @@ Flags:
 // config is the parsed command line.
 type config struct {
 	addr, tlsCert, tlsKey, publicURL string
+	latency                          time.Duration
 	opts                             fakeesignet.Options
 }
 
@@ -85,6 +86,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 			return err
 		})
 	fs.Var(&optionalBool{p: &cfg.opts.JTIRequired}, "jti-required", "client-assertion jti single-use (default true for v1.7+)")
+	fs.DurationVar(&cfg.latency, "latency", 0, "delay every client-management request by this much before answering (e.g. 20ms; 0: none)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -93,6 +95,9 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	}
 	if (cfg.tlsCert == "") != (cfg.tlsKey == "") {
 		return nil, errors.New("--tls-cert and --tls-key go together")
+	}
+	if cfg.latency < 0 {
+		return nil, fmt.Errorf("--latency %s is negative", cfg.latency)
 	}
 	return cfg, cfg.opts.Validate()
 }
@@ -161,7 +166,7 @@ func serve(ctx context.Context, cfg *config, stdout, stderr io.Writer) error {
 		url = rootURL(ln.Addr().(*net.TCPAddr), cfg.tlsCert != "")
 	}
 	fake.SetURL(url)
-	srv := &http.Server{Handler: fake, ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: fakeesignet.WithLatency(fake, cfg.latency), ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)
 	go func() {
 		if cfg.tlsCert != "" {

@@ -19,11 +19,14 @@ func TestParseFlags(t *testing.T) {
 	var stderr bytes.Buffer
 	cfg, err := parseFlags([]string{"--generation", "v1.6", "--client", "pms:se:cr:et:add_oidc_client",
 		"--client", "ro:pw", "--claims", "name, email", "--acrs", "mosip:idp:acr:password", "--jti-required=false",
-		"--auth-disabled"}, &stderr)
+		"--auth-disabled", "--latency", "20ms"}, &stderr)
 	if err != nil {
 		t.Fatal(err)
 	}
 	o := cfg.opts
+	if cfg.latency != 20*time.Millisecond {
+		t.Fatalf("latency %s", cfg.latency)
+	}
 	if o.Generation != "v1.6" || !o.AuthDisabled || o.JTIRequired == nil || *o.JTIRequired ||
 		strings.Join(o.Claims, "|") != "name|email" || len(o.ACRs) != 1 || len(o.ManagementClients) != 2 {
 		t.Fatalf("%+v", o)
@@ -38,7 +41,7 @@ func TestParseFlags(t *testing.T) {
 	if cfg.opts.JTIRequired != nil || cfg.addr != "127.0.0.1:8088" {
 		t.Fatalf("defaults %+v", cfg)
 	}
-	for _, bad := range [][]string{{"--generation", "v2"}, {"--client", "nosecret"}, {"--tls-cert", "x"}, {"extra"}} {
+	for _, bad := range [][]string{{"--generation", "v2"}, {"--client", "nosecret"}, {"--tls-cert", "x"}, {"extra"}, {"--latency", "-1s"}} {
 		if _, err := parseFlags(bad, &stderr); err == nil {
 			t.Errorf("%v accepted", bad)
 		}

@@ -11,6 +11,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
@@ -34,6 +35,9 @@ type options struct {
 	clusterResourceNamespace string
 	clientIDPrefix           string
 	maxConcurrentReconciles  int
+	kubeAPIQPS               float64
+	kubeAPIBurst             int
+	pprofAddr                string
 }
 
 func main() {
@@ -47,6 +51,9 @@ func main() {
 	flag.StringVar(&o.clusterResourceNamespace, "cluster-resource-namespace", "", "Namespace holding Secrets referenced by ClusterESignetProviders (default: the pod's namespace, else esignet-operator-system).")
 	flag.StringVar(&o.clientIDPrefix, "client-id-prefix", "", "Prefix of derived client ids (<prefix><namespace>.<name>) and of every namespace's client ids on a ClusterESignetProvider.")
 	flag.IntVar(&o.maxConcurrentReconciles, "max-concurrent-reconciles", 4, "Relying parties reconciled in parallel.")
+	flag.Float64Var(&o.kubeAPIQPS, "kube-api-qps", 0, "Client-side limit of Kubernetes API requests per second; 0 keeps controller-runtime's default (no client-side limit: the API server's priority and fairness paces the operator), a negative value disables it too.")
+	flag.IntVar(&o.kubeAPIBurst, "kube-api-burst", 0, "Burst above --kube-api-qps (default: twice the QPS); used only with a positive --kube-api-qps.")
+	flag.StringVar(&o.pprofAddr, "pprof-address", "", "Address serving Go's /debug/pprof (e.g. 127.0.0.1:6060; profiles show the process's internals, so bind it to loopback); empty disables it.")
 	var verbosity int
 	flag.IntVar(&verbosity, "v", 0, "Log verbosity: 1 adds every eSignet request (method, path, status, duration; never a body or token). Overrides --zap-log-level.")
 	zapOpts := zap.Options{}
@@ -74,6 +81,7 @@ func run(o options) error {
 	}
 	mgrOpts := ctrl.Options{
 		Scheme:                  scheme,
+		PprofBindAddress:        o.pprofAddr,
 		Metrics:                 metricsOptions(o),
 		HealthProbeBindAddress:  o.probeAddr,
 		LeaderElection:          o.leaderElect,
@@ -84,7 +92,7 @@ func run(o options) error {
 		LeaderElectionReleaseOnCancel: true,
 		Cache:                         controllers.CacheOptions(splitNamespaces(o.namespaces), crNamespace),
 	}
-	mgr, err := ctrl.NewManager(ctrl.GetConfigOrDie(), mgrOpts)
+	mgr, err := ctrl.NewManager(restConfig(o), mgrOpts)
 	if err != nil {
 		return fmt.Errorf("creating manager: %w", err)
 	}
@@ -104,6 +112,22 @@ func run(o options) error {
 	}
 	ctrl.Log.Info("starting manager", "namespaces", o.namespaces, "clusterResourceNamespace", crNamespace)
 	return mgr.Start(ctrl.SetupSignalHandler())
+}
+
+// restConfig is the kubeconfig's (or the pod's) API server access with the client-side rate
+// limit of --kube-api-qps and --kube-api-burst.
+func restConfig(o options) *rest.Config {
+	cfg := ctrl.GetConfigOrDie()
+	switch {
+	case o.kubeAPIQPS > 0:
+		cfg.QPS, cfg.Burst = float32(o.kubeAPIQPS), o.kubeAPIBurst
+		if cfg.Burst <= 0 {
+			cfg.Burst = max(1, int(2*o.kubeAPIQPS))
+		}
+	case o.kubeAPIQPS < 0:
+		cfg.QPS = -1
+	}
+	return cfg
 }
 
 func splitNamespaces(s string) []string {

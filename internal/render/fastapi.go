@@ -41,10 +41,14 @@ func renderFastAPIAuth(in Input) (Document, error) {
 	name := providerName(in)
 	description, button := "eSignet client "+in.ClientID, "Login with "+name
 	row := map[string]any{
-		"name":                     name,
-		"type":                     fastapiType,
-		"description":              description,
-		"login_button_text":        button,
+		"name":              name,
+		"type":              fastapiType,
+		"description":       description,
+		"login_button_text": button,
+		// The app lists providers as LoginProviderResponse, whose displayIconUrl is a str: a
+		// NULL here fails GET /auth/getLoginProviders with HTTP 500 (openg2p-fastapi-auth 1.1.2
+		// and 1.1.3, models/login_provider.py). There is no icon to name, so it is empty.
+		"login_button_image_url":   "",
 		"active":                   true,
 		"authorization_parameters": params,
 	}
@@ -90,6 +94,7 @@ func fastapiSQL(in Input, name, description, button, params string) (string, err
 		{name: "type", expr: q.str(fastapiType)},
 		{name: "description", expr: q.str(description)},
 		{name: "login_button_text", expr: q.str(button)},
+		{name: "login_button_image_url", expr: q.str("")},
 		{name: "authorization_parameters", expr: q.str(params)},
 		{name: "active", expr: "true"},
 		{name: "created_at", expr: "now()", insertOnly: true},
