@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -209,6 +210,26 @@ func (e *Env) SamplesAsDeployed(t *testing.T) {
 	e.waitReady(t, tc, ns, changed)
 	if evs := events(t, tc, ns, changed); !hasEvent(evs, v1.EventClientUpdated) {
 		t.Errorf("%s: no %s event in %v", changed, v1.EventClientUpdated, evs)
+	}
+
+	// A rotation on request, with no overlap: a new key beside the old one, a new client, the
+	// old one retired; every write the ServiceAccount's role allows.
+	updateRP(t, tc, ns, every.Name, func(r *v1.ESignetRelyingParty) {
+		r.Spec.Key.Rotation = &v1.KeyRotation{RequestedAt: "rotate-now", Overlap: &metav1.Duration{}}
+	})
+	e.eventually(t, "every-format rotated and its previous client retired", func() (bool, string) {
+		rp := getRP(t, tc, ns, every.Name)
+		reg := rp.Status.Registration
+		return reg != nil && reg.Rotation == 1 && reg.Previous == nil && reg.Next == nil, fmt.Sprintf("%+v", reg)
+	})
+	if c, _ := fake.Client(ns + ".every-format"); c.Status != "INACTIVE" {
+		t.Errorf("the rotated-out client is %q, want INACTIVE", c.Status)
+	}
+	e.waitReady(t, tc, ns, every.Name)
+	rotatedKey := &corev1.Secret{}
+	if err := tc.Get(ctx, client.ObjectKey{Namespace: ns, Name: "every-format-esignet-client"}, rotatedKey); err != nil ||
+		string(rotatedKey.Data["client_id"]) != ns+".every-format-r1" {
+		t.Errorf("key Secret after rotation: %v, client_id %q", err, rotatedKey.Data["client_id"])
 	}
 
 	// Deletion runs the finalizer: Deactivate sets the client INACTIVE, Retain leaves it and
