@@ -1,8 +1,9 @@
 package controllers
 
 import (
-	"golang.org/x/time/rate"
 	"sync"
+
+	"golang.org/x/time/rate"
 
 	"sigs.k8s.io/controller-runtime/pkg/event"
 

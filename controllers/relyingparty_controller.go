@@ -3,9 +3,10 @@ package controllers
 import (
 	"context"
 	"fmt"
-	"k8s.io/utils/clock"
 	"sync"
 	"time"
+
+	"k8s.io/utils/clock"
 
 	"github.com/go-logr/logr"
 	corev1 "k8s.io/api/core/v1"

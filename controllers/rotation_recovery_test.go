@@ -62,8 +62,8 @@ func TestRotationCrashAtEachStep(t *testing.T) {
 	})
 	t.Run("the new key was written, the intent never saved", func(t *testing.T) {
 		f := newFixture(t, fakeesignet.Options{})
-		rp := f.newRP("b")
-		rp = f.waitReady("b")
+		f.newRP("b")
+		rp := f.waitReady("b")
 		// The operator stopped (its provider's credentials gone) between writing the new key
 		// and recording the intent: the request is there, the key in the next slot.
 		creds := f.secret("esignet-mgmt")

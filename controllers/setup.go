@@ -6,8 +6,9 @@ import (
 	"context"
 	"crypto/rand"
 	"fmt"
-	"k8s.io/utils/clock"
 	"time"
+
+	"k8s.io/utils/clock"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
