@@ -100,9 +100,10 @@ func fastapiSQL(in Input, name, description, button, params string) (string, err
 		{name: "created_at", expr: "now()", insertOnly: true},
 		{name: "updated_at", expr: "now()"},
 	}
+	cond := keyCondition("authorization_parameters->>'client_id'", &q, in.ClientID, in.FormerClientIDs)
 	if q.err != nil {
 		return "", fmt.Errorf("rendering %s: %w", fastapiSQLKey, q.err)
 	}
 	header := fmt.Sprintf("openg2p-fastapi-auth %s row for eSignet client %s, rendered by esignet-operator.\nIdempotent: it updates the row whose authorization_parameters hold this client_id or inserts one.", fastapiTable, in.ClientID)
-	return upsertSQL(header, fastapiTable, "authorization_parameters->>'client_id'", q.str(in.ClientID), cols, nil, nil), nil
+	return upsertSQL(header, fastapiTable, cond, cols, nil, nil), nil
 }

@@ -96,9 +96,10 @@ func iamSQL(in Input, name, description, extra, audiences string) (string, error
 		{name: "created_at", expr: "now()", insertOnly: true},
 		{name: "updated_at", expr: "now()"},
 	}
+	cond := keyCondition("client_id", &q, in.ClientID, in.FormerClientIDs)
 	if q.err != nil {
 		return "", fmt.Errorf("rendering %s: %w", iamSQLKey, q.err)
 	}
 	header := fmt.Sprintf("openg2p-iam-service %s row for eSignet client %s, rendered by esignet-operator.\nIdempotent: it updates the row with this client_id or inserts one.", iamTable, in.ClientID)
-	return upsertSQL(header, iamTable, "client_id", q.str(in.ClientID), cols, nil, nil), nil
+	return upsertSQL(header, iamTable, cond, cols, nil, nil), nil
 }

@@ -118,11 +118,12 @@ func odooSQL(in Input, name, keyB64, extra string) (string, error) {
 			column{name: "g2p_self_service_allowed", expr: "true"},
 			column{name: "g2p_portal_oauth_callback_url", expr: q.str(in.RedirectURI)})
 	}
+	cond := keyCondition("client_id", &q, in.ClientID, in.FormerClientIDs)
 	if q.err != nil {
 		return "", fmt.Errorf("rendering %s: %w", odooSQLKey, q.err)
 	}
 	header := fmt.Sprintf("Odoo %s record for eSignet client %s, rendered by esignet-operator.\nIdempotent: run it after every change (e.g. from a Helm hook); it updates the row with this client_id or inserts one.", odooTable, in.ClientID)
-	return upsertSQL(header, odooTable, "client_id", q.str(in.ClientID), cols, pre, post), nil
+	return upsertSQL(header, odooTable, cond, cols, pre, post), nil
 }
 
 func providerName(in Input) string {

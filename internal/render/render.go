@@ -54,15 +54,19 @@ type IAMSettings struct {
 
 // Input is everything a renderer may use.
 type Input struct {
-	ClientID     string
-	Endpoints    Endpoints
-	Scope        string
-	Claims       []Claim
-	ACRValues    []string
-	RedirectURI  string
-	TokenMap     string
-	EnablePKCE   bool
-	VerifyAtHash bool
+	ClientID string
+	// FormerClientIDs are clients this one replaced whose rows a consumer's database may still
+	// hold (a key rotation's previous client): the upserts take that row over rather than add a
+	// second login provider beside it.
+	FormerClientIDs []string
+	Endpoints       Endpoints
+	Scope           string
+	Claims          []Claim
+	ACRValues       []string
+	RedirectURI     string
+	TokenMap        string
+	EnablePKCE      bool
+	VerifyAtHash    bool
 	// Name is the login provider's display name in the consumer.
 	Name          string
 	Algorithm     string

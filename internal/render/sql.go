@@ -67,11 +67,23 @@ func sqlBool(b bool) string {
 	return "false"
 }
 
-// upsertSQL is an idempotent update-or-insert keyed by keyExpr = keyValue. The consumers' tables
+// keyCondition matches the row of the client id, or of a client it replaced.
+func keyCondition(expr string, q *sqlLiterals, id string, former []string) string {
+	if len(former) == 0 {
+		return expr + " = " + q.str(id)
+	}
+	lits := []string{q.str(id)}
+	for _, f := range former {
+		lits = append(lits, q.str(f))
+	}
+	return expr + " IN (" + strings.Join(lits, ", ") + ")"
+}
+
+// upsertSQL is an idempotent update-or-insert of the row matching cond. The consumers' tables
 // have no unique constraint on the key (Odoo's has none on client_id), so ON CONFLICT is not
 // available; a table lock makes the UPDATE-then-INSERT pair safe against a concurrent run.
 // pre statements (checks) run inside the transaction first, post statements (links) last.
-func upsertSQL(header, table, keyExpr, keyValue string, cols []column, pre, post []string) string {
+func upsertSQL(header, table, cond string, cols []column, pre, post []string) string {
 	var b strings.Builder
 	for _, l := range strings.Split(header, "\n") {
 		b.WriteString("-- " + l + "\n")
@@ -93,14 +105,14 @@ func upsertSQL(header, table, keyExpr, keyValue string, cols []column, pre, post
 		first = false
 		fmt.Fprintf(&b, "  %s = %s", c.name, c.expr)
 	}
-	fmt.Fprintf(&b, "\nWHERE %s = %s;\n", keyExpr, keyValue)
+	fmt.Fprintf(&b, "\nWHERE %s;\n", cond)
 	names := make([]string, len(cols))
 	exprs := make([]string, len(cols))
 	for i, c := range cols {
 		names[i], exprs[i] = c.name, c.expr
 	}
-	fmt.Fprintf(&b, "INSERT INTO %s (\n  %s\n)\nSELECT\n  %s\nWHERE NOT EXISTS (SELECT 1 FROM %s WHERE %s = %s);\n",
-		table, strings.Join(names, ",\n  "), strings.Join(exprs, ",\n  "), table, keyExpr, keyValue)
+	fmt.Fprintf(&b, "INSERT INTO %s (\n  %s\n)\nSELECT\n  %s\nWHERE NOT EXISTS (SELECT 1 FROM %s WHERE %s);\n",
+		table, strings.Join(names, ",\n  "), strings.Join(exprs, ",\n  "), table, cond)
 	for _, p := range post {
 		b.WriteString(p + "\n")
 	}

@@ -162,8 +162,8 @@ func jsonForms(t *testing.T, consumer string, doc render.Document, p *idp, redir
 		if list[0].Iss != p.issuer {
 			t.Errorf("LOGIN_PROVIDERS_LIST iss %q, want %q", list[0].Iss, p.issuer)
 		}
-		return []LoginRequest{fastapiRequest(t, doc.Data["authorization_parameters.json"], p.issuer),
-			fastapiRequest(t, list[0].Params, p.issuer)}
+		return []LoginRequest{FastAPIRequest(t, doc.Data["authorization_parameters.json"], p.issuer),
+			FastAPIRequest(t, list[0].Params, p.issuer)}
 	case ConsumerIAM:
 		var row struct {
 			ClientID, Key, Authorize, Token, Userinfo, JWKS, Scope, Issuer, Callback, Extra, Audiences, Metadata string
