@@ -81,7 +81,7 @@ func (r *RelyingPartyReconciler) Reconcile(ctx context.Context, req ctrl.Request
 		return r.finalize(ctx, sc)
 	}
 	st := r.runSteps(ctx, sc, []stepFunc{r.resolveProvider, r.resolveDesired, r.ensureKey, r.ensureRegistered,
-		r.ensureRetired, r.ensureRotated, r.ensureKeyLayout, r.ensureRendered})
+		r.ensureRetired, r.ensureRotated, r.ensureKeyLayout, r.ensureRendered, r.ensureDelivered})
 	if err := r.saveMeta(ctx, rp, sc.reg, sc.reg.Exists()); err != nil && st == nil {
 		st = kubeFailure(v1.ConditionRegistered, "recording the registration", err)
 	}

@@ -2,13 +2,18 @@ package controllers
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 
 	v1 "github.com/openg2p/esignet-operator/api/v1alpha1"
 	"github.com/openg2p/esignet-operator/internal/render"
+	"github.com/openg2p/esignet-operator/internal/schedule"
 	"github.com/openg2p/esignet-operator/internal/step"
 )
 
@@ -30,7 +35,11 @@ func (r *RelyingPartyReconciler) ensureRendered(ctx context.Context, sc *rpScope
 		}
 		kind := outputKind(doc)
 		keep[out.Name] = kind
-		listed = append(listed, v1.OutputStatus{Name: out.Name, Kind: kind, Format: out.Format})
+		listed = append(listed, v1.OutputStatus{Name: out.Name, Kind: kind, Format: out.Format, Hash: contentHash(doc)})
+		if sc.docs == nil {
+			sc.docs = map[string]render.Document{}
+		}
+		sc.docs[out.Name] = doc
 		if changed {
 			what := fmt.Sprintf("%s to %s %s", out.Format, kind, out.Name)
 			sc.log.Info("wrote output", "step", "outputs", "action", "WriteOutput", "outcome", v1.EventOutputWritten, "output", what)
@@ -52,6 +61,7 @@ func (r *RelyingPartyReconciler) ensureRendered(ctx context.Context, sc *rpScope
 // waits for a change.
 func renderOutput(sc *rpScope, out v1.Output) (render.Document, *step.Stop) {
 	in, err := renderInput(sc.rp, sc.conn, sc.want, sc.key, out)
+	in.FormerClientIDs = formerClientIDs(sc.want.baseID, sc.reg.Rotation)
 	if err == nil {
 		var doc render.Document
 		if doc, err = render.Render(render.Format(out.Format), in); err == nil {
@@ -83,4 +93,28 @@ func outputSummary(outs []v1.Output) string {
 		parts = append(parts, o.Format+" to "+o.Name)
 	}
 	return strings.Join(parts, ", ")
+}
+
+// contentHash identifies an output's content: what a rollout annotates pod templates with.
+func contentHash(doc render.Document) string {
+	h := sha256.New()
+	for _, k := range slices.Sorted(maps.Keys(doc.Data)) {
+		fmt.Fprintf(h, "%d:%s%d:", len(k), k, len(doc.Data[k]))
+		h.Write(doc.Data[k])
+	}
+	return hex.EncodeToString(h.Sum(nil)[:16])
+}
+
+// maxFormerClientIDs bounds how many earlier rotations' rows an upsert looks for.
+const maxFormerClientIDs = 10
+
+// formerClientIDs are the ids of the clients earlier rotations replaced, newest first: a
+// consumer's row may still hold one of them (the previous client's, or an older one if
+// delivery failed for a while), and the upsert takes that row over.
+func formerClientIDs(base string, rotation int32) []string {
+	var ids []string
+	for n := rotation - 1; n >= 0 && len(ids) < maxFormerClientIDs; n-- {
+		ids = append(ids, schedule.ClientID(base, n))
+	}
+	return ids
 }

@@ -12,6 +12,7 @@ import (
 	v1 "github.com/openg2p/esignet-operator/api/v1alpha1"
 	"github.com/openg2p/esignet-operator/internal/keys"
 	"github.com/openg2p/esignet-operator/internal/registration"
+	"github.com/openg2p/esignet-operator/internal/render"
 	"github.com/openg2p/esignet-operator/internal/schedule"
 	"github.com/openg2p/esignet-operator/internal/step"
 	"github.com/openg2p/esignet-operator/internal/tenancy"
@@ -34,13 +35,14 @@ type rpScope struct {
 	outputs       []v1.OutputStatus
 	endpoints     *v1.DiscoveredEndpoints
 
-	now    time.Time       // the pass's time, from the reconciler's clock
-	policy schedule.Policy // the spec's rotation settings
-	secret *corev1.Secret  // the key Secret as last read or written
-	ring   keys.Ring       // every key the Secret holds, by slot
-	lost   *step.Stop      // the registered key is lost and spec.key.onKeyLoss is Rotate: why
-	wake   time.Time       // when something the operator does on its own falls due
-	note   string          // a rotation waiting, for the Registered condition
+	now    time.Time                  // the pass's time, from the reconciler's clock
+	policy schedule.Policy            // the spec's rotation settings
+	secret *corev1.Secret             // the key Secret as last read or written
+	ring   keys.Ring                  // every key the Secret holds, by slot
+	lost   *step.Stop                 // the registered key is lost and spec.key.onKeyLoss is Rotate: why
+	wake   time.Time                  // when something the operator does on its own falls due
+	note   string                     // a rotation waiting, for the Registered condition
+	docs   map[string]render.Document // the rendered outputs, by name
 }
 
 // wakeAt asks for a pass at t (the earliest of all asked for).

@@ -12,7 +12,7 @@ import (
 )
 
 // stepConditions are the conditions of the steps, in order.
-var stepConditions = []string{v1.ConditionKeyReady, v1.ConditionRegistered, v1.ConditionConfigRendered}
+var stepConditions = []string{v1.ConditionKeyReady, v1.ConditionRegistered, v1.ConditionConfigRendered, v1.ConditionApplied}
 
 // computeStatus derives the whole status from what the pass found and where it stopped.
 // Nothing is carried over from the previous status but the transition times of conditions

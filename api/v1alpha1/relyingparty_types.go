@@ -190,6 +190,7 @@ type RequestedClaim struct {
 // +kubebuilder:validation:XValidation:rule="self.format == 'odoo' || !has(self.odoo)",message="odoo settings are only for format odoo"
 // +kubebuilder:validation:XValidation:rule="self.format == 'iam' || !has(self.iam)",message="iam settings are only for format iam"
 // +kubebuilder:validation:XValidation:rule="self.format in ['env', 'fastapi-auth'] || !has(self.envPrefix)",message="envPrefix is only for formats env and fastapi-auth"
+// +kubebuilder:validation:XValidation:rule="!has(self.apply) || self.format in ['odoo', 'fastapi-auth', 'iam']",message="apply.postgres is for the database formats odoo, fastapi-auth and iam"
 type Output struct {
 	// Format: oidc (generic), odoo (auth_oauth_provider), fastapi-auth (login_providers of
 	// openg2p-fastapi-auth), iam (gen-2 openg2p-iam-service), env (token validation variables),
@@ -230,6 +231,16 @@ type Output struct {
 	// IAM settings for format iam.
 	// +optional
 	IAM *IAMOutput `json:"iam,omitempty"`
+	// Apply delivers the rendered row into the app's database (formats odoo, fastapi-auth, iam).
+	// +optional
+	Apply *OutputApply `json:"apply,omitempty"`
+	// Rollout restarts these workloads of this namespace when the output's content changes (a
+	// pod-template annotation holding its hash, as Helm and Reloader do), for apps that read it
+	// at start (env, mounted files).
+	// +optional
+	// +kubebuilder:validation:MaxItems=10
+	// +listType=atomic
+	Rollout []WorkloadReference `json:"rollout,omitempty"`
 }
 
 // OdooOutput tunes the auth_oauth_provider record.
@@ -469,6 +480,15 @@ type OutputStatus struct {
 	Kind string `json:"kind"`
 	// Format rendered.
 	Format string `json:"format"`
+	// Hash of the rendered content.
+	// +optional
+	Hash string `json:"hash,omitempty"`
+	// Applied is the output's last database delivery.
+	// +optional
+	Applied *AppliedStatus `json:"applied,omitempty"`
+	// RolledOut lists the workloads restarted for this content.
+	// +optional
+	RolledOut []RolledOutStatus `json:"rolledOut,omitempty"`
 }
 
 // +kubebuilder:object:root=true
