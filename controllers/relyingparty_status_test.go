@@ -18,6 +18,7 @@ func TestConditionsFor(t *testing.T) {
 	key := metav1.Condition{Type: v1.ConditionKeyReady, Status: metav1.ConditionTrue, Reason: v1.ReasonKeyLoaded}
 	reg := metav1.Condition{Type: v1.ConditionRegistered, Status: metav1.ConditionTrue, Reason: v1.ReasonRegistered, Message: "client x is ACTIVE"}
 	out := metav1.Condition{Type: v1.ConditionConfigRendered, Status: metav1.ConditionTrue, Reason: v1.ReasonRendered}
+	app := metav1.Condition{Type: v1.ConditionApplied, Status: metav1.ConditionTrue, Reason: v1.ReasonNothingToApply}
 	type want map[string]string // type -> status/reason
 	cases := []struct {
 		name string
@@ -25,23 +26,27 @@ func TestConditionsFor(t *testing.T) {
 		st   *step.Stop
 		want want
 	}{
-		{"all done", []metav1.Condition{key, reg, out}, nil, want{
-			"KeyReady": "True/KeyLoaded", "Registered": "True/Registered", "ConfigRendered": "True/Rendered", "Ready": "True/Ready"}},
+		{"all done", []metav1.Condition{key, reg, out, app}, nil, want{
+			"KeyReady": "True/KeyLoaded", "Registered": "True/Registered", "ConfigRendered": "True/Rendered", "Applied": "True/NothingToApply", "Ready": "True/Ready"}},
+		{"database down", []metav1.Condition{key, reg, out},
+			&step.Stop{Condition: v1.ConditionApplied, Reason: "DatabaseUnavailable", Message: "m", Err: errors.New("refused")}, want{
+				"KeyReady": "True/KeyLoaded", "Registered": "True/Registered", "ConfigRendered": "True/Rendered", "Applied": "False/DatabaseUnavailable",
+				"Ready": "False/DatabaseUnavailable", "Reconciling": "True/DatabaseUnavailable"}},
 		{"provider not ready after a full pass before: nothing stale survives", nil,
 			&step.Stop{Reason: v1.ReasonProviderNotReady, Message: "p"}, want{
 				"KeyReady": "Unknown/ProviderNotReady", "Registered": "Unknown/ProviderNotReady", "ConfigRendered": "Unknown/ProviderNotReady",
-				"Ready": "False/ProviderNotReady", "Reconciling": "True/ProviderNotReady"}},
+				"Applied": "Unknown/ProviderNotReady", "Ready": "False/ProviderNotReady", "Reconciling": "True/ProviderNotReady"}},
 		{"eSignet refused the spec", []metav1.Condition{key},
 			&step.Stop{Condition: v1.ConditionRegistered, Reason: v1.ReasonESignetRejected, Message: "m", Terminal: true}, want{
-				"KeyReady": "True/KeyLoaded", "Registered": "False/ESignetRejected", "ConfigRendered": "Unknown/ESignetRejected",
+				"KeyReady": "True/KeyLoaded", "Registered": "False/ESignetRejected", "ConfigRendered": "Unknown/ESignetRejected", "Applied": "Unknown/ESignetRejected",
 				"Ready": "False/ESignetRejected", "Stalled": "True/ESignetRejected"}},
 		{"eSignet down", []metav1.Condition{key},
 			&step.Stop{Condition: v1.ConditionRegistered, Reason: v1.ReasonESignetUnavailable, Message: "m", Err: errors.New("503")}, want{
-				"KeyReady": "True/KeyLoaded", "Registered": "False/ESignetUnavailable", "ConfigRendered": "Unknown/ESignetUnavailable",
+				"KeyReady": "True/KeyLoaded", "Registered": "False/ESignetUnavailable", "ConfigRendered": "Unknown/ESignetUnavailable", "Applied": "Unknown/ESignetUnavailable",
 				"Ready": "False/ESignetUnavailable", "Reconciling": "True/ESignetUnavailable"}},
 		{"template broken", []metav1.Condition{key, reg},
 			&step.Stop{Condition: v1.ConditionConfigRendered, Reason: v1.ReasonRenderFailed, Message: "m", Terminal: true}, want{
-				"KeyReady": "True/KeyLoaded", "Registered": "True/Registered", "ConfigRendered": "False/RenderFailed",
+				"KeyReady": "True/KeyLoaded", "Registered": "True/Registered", "ConfigRendered": "False/RenderFailed", "Applied": "Unknown/RenderFailed",
 				"Ready": "False/RenderFailed", "Stalled": "True/RenderFailed"}},
 	}
 	for _, tc := range cases {
