@@ -251,9 +251,10 @@ func TestAdoptClientRegisteredByHand(t *testing.T) {
 	f.newRP("portal", func(r *v1.ESignetRelyingParty) {
 		r.Spec.ClientID = id
 		r.Spec.Key.Adopt = &v1.KeyAdoption{SecretName: "portal-key", Key: "client_private_key"}
+		r.Spec.Key.Rotation = &v1.KeyRotation{RequestedAt: "in-the-manifest-from-the-start"} // rotates nothing
 	})
 	rp := f.waitReady("portal")
-	if reg := rp.Status.Registration; !reg.Adopted || reg.ClientID != id || reg.KeyID != kp.KeyID {
+	if reg := rp.Status.Registration; !reg.Adopted || reg.ClientID != id || reg.KeyID != kp.KeyID || reg.Rotation != 0 {
 		t.Fatalf("registration after adoption: %+v", reg)
 	}
 	if f.fake.Counters()["POST /v1/esignet/client-mgmt/client"] != posts {

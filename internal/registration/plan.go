@@ -113,10 +113,9 @@ func accepted(act Action, reg Record, t Target) Outcome {
 		reg.RelyingPartyID = t.RelyingPartyID
 	}
 	if act == Create || reg.Since.IsZero() {
-		reg.Since = t.Now // a lost status restarts the schedule: no rotation before a full period
-	}
-	if act == Create {
-		reg.Request = t.Request // the request a resource is created with rotates nothing
+		// The client's life starts here (or, after a lost status, again): the schedule counts
+		// from now, and the rotation request the resource holds now rotates nothing.
+		reg.Since, reg.Request = t.Now, t.Request
 	}
 	reg.AssertedAt = t.Now
 	if act == Create && t.Inactive {

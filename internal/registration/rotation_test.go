@@ -96,6 +96,12 @@ func TestReassertAndStamps(t *testing.T) {
 	if !o.Record.Since.Equal(now) || !o.Record.AssertedAt.Equal(now) || o.Record.Request != "r0" {
 		t.Fatalf("a create stamps since, asserted and the request: %+v", o.Record)
 	}
+	// An adopted client's first update starts its life the same way.
+	adopted := AfterCall(Update, Record{State: v1.RegistrationRegistered, ClientID: "by-hand", KeyID: "kid1", Adopted: true},
+		Target{ClientID: "by-hand", KeyID: "kid1", Fingerprint: "fp", Now: now, Request: "set-at-creation"}, false, nil)
+	if !adopted.Record.Since.Equal(now) || adopted.Record.Request != "set-at-creation" {
+		t.Fatalf("an adopted client's first update: %+v", adopted.Record)
+	}
 	later := now.Add(time.Hour)
 	o = AfterCall(Update, o.Record, Target{ClientID: "ns-rp", KeyID: "kid1", Fingerprint: "fp3", Now: later, Request: "r9"}, false, nil)
 	if !o.Record.Since.Equal(now) || !o.Record.AssertedAt.Equal(later) || o.Record.Request != "r0" {
