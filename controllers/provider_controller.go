@@ -7,21 +7,16 @@ import (
 	"sync"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/types"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
-	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
-	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	v1 "github.com/openg2p/esignet-operator/api/v1alpha1"
@@ -40,10 +35,10 @@ type providerObject interface {
 type ProviderReconciler struct {
 	client.Client
 	APIReader client.Reader
-	// SecretNames watches Secrets by name only (see secretNameCache).
-	SecretNames cache.Cache
-	Registry    *registry
-	Kind        string // v1.KindESignetProvider or v1.KindClusterESignetProvider
+	// Secrets watches the Secrets providers reference, and only those (secretWatch).
+	Secrets  *secretWatch
+	Registry *registry
+	Kind     string // v1.KindESignetProvider or v1.KindClusterESignetProvider
 	// ClusterResourceNamespace holds the Secrets of cluster providers.
 	ClusterResourceNamespace string
 	// RetryAfter is how soon a provider that is not ready is checked again the first time; it
@@ -93,6 +88,7 @@ func (r *ProviderReconciler) Reconcile(ctx context.Context, req ctrl.Request) (c
 	if err := r.Get(ctx, req.NamespacedName, obj); err != nil {
 		if apierrors.IsNotFound(err) {
 			r.Registry.forget(providerKey{Kind: r.Kind, Namespace: req.Namespace, Name: req.Name})
+			r.Secrets.forget(providerKey{Kind: r.Kind, Namespace: req.Namespace, Name: req.Name})
 		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
@@ -102,6 +98,7 @@ func (r *ProviderReconciler) Reconcile(ctx context.Context, req ctrl.Request) (c
 	if err := r.ensureInUseFinalizer(ctx, obj); err != nil {
 		return ctrl.Result{}, err
 	}
+	r.Secrets.track(r.key(obj), secretRefs(obj.ProviderSpec(), r.secretNamespace(obj)))
 	base := obj.DeepCopyObject().(client.Object)
 	before := obj.ProviderStatus().DeepCopy()
 	conds := conditionWriter{generation: obj.GetGeneration(), conds: &obj.ProviderStatus().Conditions}
@@ -213,58 +210,11 @@ func (r *ProviderReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		// Providers are checked in parallel: one slow or dead eSignet holds one worker.
 		WithOptions(controller.Options{MaxConcurrentReconciles: 4}).
 		For(r.newObject(), builder.WithPredicates(predicate.GenerationChangedPredicate{})).
-		WatchesRawSource(source.Kind(r.SecretNames, secretMetadata(),
-			handler.TypedEnqueueRequestsFromMapFunc(func(ctx context.Context, s *metav1.PartialObjectMetadata) []reconcile.Request {
-				return r.providersForSecret(ctx, s)
-			}))).
+		WatchesRawSource(source.Channel(r.Secrets.events[r.Kind], &handler.EnqueueRequestForObject{})).
 		// A deleted relying party may release a provider waiting to be deleted.
 		Watches(&v1.ESignetRelyingParty{}, handler.EnqueueRequestsFromMapFunc(r.providerOf),
 			builder.WithPredicates(predicate.Funcs{
 				CreateFunc: func(event.CreateEvent) bool { return false }, UpdateFunc: func(event.UpdateEvent) bool { return false },
 				GenericFunc: func(event.GenericEvent) bool { return false }})).
 		Complete(r)
-}
-
-func secretMetadata() *metav1.PartialObjectMetadata {
-	m := &metav1.PartialObjectMetadata{}
-	m.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("Secret"))
-	return m
-}
-
-// providersForSecret maps a Secret to the providers that reference it.
-func (r *ProviderReconciler) providersForSecret(ctx context.Context, secret client.Object) []reconcile.Request {
-	var items []providerObject
-	if r.Kind == v1.KindClusterESignetProvider {
-		if secret.GetNamespace() != r.ClusterResourceNamespace {
-			return nil
-		}
-		list := &v1.ClusterESignetProviderList{}
-		if err := r.List(ctx, list); err != nil {
-			return nil
-		}
-		for i := range list.Items {
-			items = append(items, &list.Items[i])
-		}
-	} else {
-		list := &v1.ESignetProviderList{}
-		if err := r.List(ctx, list, client.InNamespace(secret.GetNamespace())); err != nil {
-			return nil
-		}
-		for i := range list.Items {
-			items = append(items, &list.Items[i])
-		}
-	}
-	var reqs []reconcile.Request
-	for _, p := range items {
-		if referencesSecret(p.ProviderSpec(), secret.GetName()) {
-			reqs = append(reqs, reconcile.Request{NamespacedName: types.NamespacedName{Namespace: p.GetNamespace(), Name: p.GetName()}})
-		}
-	}
-	return reqs
-}
-
-func referencesSecret(s *v1.ESignetProviderSpec, name string) bool {
-	return (s.CABundleSecretRef != nil && s.CABundleSecretRef.Name == name) ||
-		(s.Auth.TokenSecretRef != nil && s.Auth.TokenSecretRef.Name == name) ||
-		(s.Auth.ClientCredentials != nil && s.Auth.ClientCredentials.ClientSecretRef.Name == name)
 }

@@ -49,6 +49,8 @@ type RelyingPartyReconciler struct {
 	// written maps a relying party's UID to the resourceVersion of the operator's last write
 	// to it (or last fresh read): a cached object at that version is current.
 	written sync.Map
+	// busySince maps a relying party's UID to when it first found its provider's slots taken.
+	busySince sync.Map
 }
 
 // +kubebuilder:rbac:groups=esignet.openg2p.org,resources=esignetrelyingparties,verbs=get;list;watch;patch
@@ -118,7 +120,7 @@ func (r *RelyingPartyReconciler) load(ctx context.Context, key types.NamespacedN
 // finish writes the status when it changed and tells controller-runtime when to come back.
 func (r *RelyingPartyReconciler) finish(ctx context.Context, sc *rpScope, st *step.Stop) (ctrl.Result, error) {
 	status := computeStatus(sc, st, &sc.rp.Status)
-	if !equality.Semantic.DeepEqual(status, sc.rp.Status) {
+	if (st == nil || !st.Quiet) && !equality.Semantic.DeepEqual(status, sc.rp.Status) {
 		if err := r.writeStatus(ctx, sc.rp, status); err != nil {
 			return ctrl.Result{}, fmt.Errorf("writing status: %w", err)
 		}

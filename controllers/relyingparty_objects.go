@@ -198,13 +198,15 @@ func sameData(obj client.Object, doc render.Document) bool {
 
 // pruneOutputs deletes the outputs this relying party owns that its spec no longer lists.
 func (r *RelyingPartyReconciler) pruneOutputs(ctx context.Context, sc *rpScope, keep map[string]string) *step.Stop {
-	sel := client.MatchingLabels{LabelManagedBy: LabelManagedByValue, LabelRelyingParty: relyingPartyLabel(sc.rp.Name), LabelRole: roleOutput}
+	// The cache's index by controller finds this resource's objects without scanning the
+	// namespace (a scan made a resync of N resources cost N² object visits).
+	owned := client.MatchingFields{indexController: string(sc.rp.UID)}
 	for kind, list := range map[string]client.ObjectList{"Secret": &corev1.SecretList{}, "ConfigMap": &corev1.ConfigMapList{}} {
-		if err := r.List(ctx, list, client.InNamespace(sc.rp.Namespace), sel); err != nil {
+		if err := r.List(ctx, list, client.InNamespace(sc.rp.Namespace), owned); err != nil {
 			return kubeFailure(v1.ConditionConfigRendered, "listing "+kind+"s to prune", err)
 		}
 		for _, obj := range objectsOf(list) {
-			if !metav1.IsControlledBy(obj, sc.rp) || keep[obj.GetName()] == kind {
+			if obj.GetLabels()[LabelRole] != roleOutput || !metav1.IsControlledBy(obj, sc.rp) || keep[obj.GetName()] == kind {
 				continue
 			}
 			uid := obj.GetUID()

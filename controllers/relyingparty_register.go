@@ -98,8 +98,15 @@ func (r *RelyingPartyReconciler) providerSlot(sc *rpScope) (func(), *step.Stop) 
 	}
 	release, ok := sc.conn.tryAcquire()
 	if !ok {
+		// A wait of a moment is not news: status tells only of a wait that lasts.
+		first, _ := r.busySince.LoadOrStore(sc.rp.UID, r.Clock.Now())
 		return nil, &step.Stop{Condition: v1.ConditionRegistered, Reason: v1.ReasonESignetBusy, Requeue: requeueSoon,
+			Quiet:   r.Clock.Since(first.(time.Time)) < busyQuietFor,
 			Message: fmt.Sprintf("%d calls to this provider's eSignet are already in progress; waiting for one to finish", cap(sc.conn.slots))}
 	}
+	r.busySince.Delete(sc.rp.UID)
 	return release, nil
 }
+
+// busyQuietFor is how long a relying party waits for a worker slot before its status says so.
+const busyQuietFor = 2 * time.Second

@@ -39,7 +39,11 @@ func (r *RelyingPartyReconciler) resolveProvider(ctx context.Context, sc *rpScop
 	}
 	sc.conn = r.Registry.get(key)
 	if sc.conn == nil {
-		return &step.Stop{Reason: v1.ReasonProviderNotReady, Message: notReadyMessage(key, obj), Requeue: r.ProviderRetry}
+		// A provider whose status says Ready but whose connection is not published yet is being
+		// checked (the operator just started): the relying party is woken when it is, and its
+		// status does not flap to not ready meanwhile.
+		return &step.Stop{Reason: v1.ReasonProviderNotReady, Message: notReadyMessage(key, obj), Requeue: r.ProviderRetry,
+			Quiet: providerSaysReady(obj)}
 	}
 	return nil
 }
@@ -96,4 +100,14 @@ func providerKeyFor(rp *v1.ESignetRelyingParty) providerKey {
 		return providerKey{Kind: v1.KindClusterESignetProvider, Name: rp.Spec.ProviderRef.Name}
 	}
 	return providerKey{Kind: v1.KindESignetProvider, Namespace: rp.Namespace, Name: rp.Spec.ProviderRef.Name}
+}
+
+func providerSaysReady(obj providerObject) bool {
+	st := obj.ProviderStatus()
+	for _, c := range st.Conditions {
+		if c.Type == v1.ConditionReady {
+			return c.Status == metav1.ConditionTrue && st.ObservedGeneration == obj.GetGeneration()
+		}
+	}
+	return false
 }

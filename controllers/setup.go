@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"time"
 
+	"k8s.io/client-go/metadata"
+
 	"k8s.io/utils/clock"
 
 	corev1 "k8s.io/api/core/v1"
@@ -52,8 +54,7 @@ type Options struct {
 // CacheOptions limits what the manager caches: the watched namespaces (all when empty), and of
 // Secrets and ConfigMaps only those the operator labels, selected by the API server, so other
 // applications' Secrets never reach the operator's memory. Secrets the operator is pointed at
-// (credentials, CA bundles) are read directly when needed and watched through a separate cache
-// of their names only (secretNameCache).
+// (credentials, CA bundles) are read directly when needed and watched one by one (secretWatch).
 func CacheOptions(namespaces []string, clusterResourceNamespace string) cache.Options {
 	managed := labels.SelectorFromSet(labels.Set{LabelManagedBy: LabelManagedByValue})
 	opts := cache.Options{
@@ -81,22 +82,6 @@ func cacheNamespaces(namespaces []string, clusterResourceNamespace string) map[s
 	return out
 }
 
-// secretNameCache watches every Secret the operator may be pointed at, keeping only its
-// identity (no labels, annotations or data: kubectl's last-applied annotation alone can hold a
-// whole Secret), so a fixed credentials Secret wakes its provider at once.
-func secretNameCache(mgr ctrl.Manager, o Options) (cache.Cache, error) {
-	return cache.New(mgr.GetConfig(), cache.Options{
-		Scheme: mgr.GetScheme(), Mapper: mgr.GetRESTMapper(),
-		DefaultNamespaces: cacheNamespaces(o.Namespaces, o.ClusterResourceNamespace),
-		DefaultTransform: func(in any) (any, error) {
-			if m, ok := in.(*metav1.PartialObjectMetadata); ok { // a name is all a provider needs to be woken
-				m.ObjectMeta = metav1.ObjectMeta{Name: m.Name, Namespace: m.Namespace}
-			}
-			return in, nil
-		},
-	})
-}
-
 // Setup registers the reconcilers with the manager.
 func Setup(mgr ctrl.Manager, o Options) error {
 	if o.ProviderRetry == 0 {
@@ -105,16 +90,22 @@ func Setup(mgr ctrl.Manager, o Options) error {
 	if o.MaxConcurrentReconciles <= 0 {
 		o.MaxConcurrentReconciles = 4
 	}
-	reg := newRegistry()
-	secretNames, err := secretNameCache(mgr, o)
-	if err != nil {
-		return fmt.Errorf("creating the Secret name cache: %w", err)
+	for _, obj := range []client.Object{&corev1.Secret{}, &corev1.ConfigMap{}} {
+		if err := mgr.GetFieldIndexer().IndexField(context.Background(), obj, indexController, controllerUID); err != nil {
+			return fmt.Errorf("indexing %T by controller: %w", obj, err)
+		}
 	}
-	if err := mgr.Add(secretNames); err != nil {
+	reg := newRegistry()
+	md, err := metadata.NewForConfig(mgr.GetConfig())
+	if err != nil {
+		return fmt.Errorf("creating the metadata client: %w", err)
+	}
+	secrets := newSecretWatch(md)
+	if err := mgr.Add(secrets); err != nil {
 		return err
 	}
 	for _, kind := range []string{v1.KindESignetProvider, v1.KindClusterESignetProvider} {
-		pr := &ProviderReconciler{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), SecretNames: secretNames, Registry: reg, Kind: kind,
+		pr := &ProviderReconciler{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Secrets: secrets, Registry: reg, Kind: kind,
 			ClusterResourceNamespace: o.ClusterResourceNamespace, RetryAfter: o.ProviderRetry}
 		if err := pr.SetupWithManager(mgr); err != nil {
 			return fmt.Errorf("setting up %s controller: %w", kind, err)
@@ -175,4 +166,14 @@ func loadSealer(ctx context.Context, reader client.Reader, writer client.Writer,
 		}
 	}
 	return tenancy.Sealer{}, fmt.Errorf("seal key Secret %s could not be read back after creating it", key)
+}
+
+// indexController indexes the cached Secrets and ConfigMaps by the UID of their controller.
+const indexController = "esignet.openg2p.org/controller-uid"
+
+func controllerUID(obj client.Object) []string {
+	if ref := metav1.GetControllerOf(obj); ref != nil {
+		return []string{string(ref.UID)}
+	}
+	return nil
 }

@@ -17,6 +17,9 @@ type Stop struct {
 	Requeue time.Duration
 	// Err: transient; retried with controller-runtime's exponential backoff.
 	Err error
+	// Quiet: the pass is only put off, nothing about the resource changed (a worker slot taken
+	// for a moment, a provider whose connection is being rebuilt): status is not rewritten.
+	Quiet bool
 }
 
 func (s *Stop) Error() string { return s.Reason + ": " + s.Message }
