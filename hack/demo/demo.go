@@ -54,6 +54,13 @@ type demo struct {
 	manager    *child
 	samples    *samples
 	mgmtSecret string
+
+	// Optional, where the machine has them: the demo's PostgreSQL (the Odoo row applied into
+	// it) and OpenG2P's own login service.
+	pg           *pgServer
+	pgOperatorPW string
+	odoo         *odooTarget
+	svc          *openg2pService
 }
 
 func newDemo(cfg *config, w io.Writer) *demo {
@@ -160,7 +167,7 @@ func (d *demo) setUp(ctx context.Context) error {
 		}
 	}
 	steps := []func(context.Context) error{
-		d.provideAssets, d.buildBinaries, d.readSamples, d.startControlPlane, d.startFake,
+		d.provideAssets, d.buildBinaries, d.readSamples, d.startControlPlane, d.startFake, d.startPostgres,
 		d.installCRDs, d.startManager, d.applySamples, d.waitReady,
 	}
 	for _, s := range steps {
@@ -331,8 +338,26 @@ func (d *demo) startFake(ctx context.Context) error {
 	secret := randomHex(24)
 	d.mgmtSecret = secret
 	d.out.red.addSecret(secret, "management client secret")
+	var issuer string
+	d.fake, d.fakeURL, issuer, err = d.runFake(ctx, "fake-esignet", d.samples.generation, secret)
+	if err != nil {
+		return err
+	}
+	d.step("fake eSignet %s pid %d listening on %s (TLS verified against the demo CA; issuer %s)",
+		d.samples.generation, d.fake.pid(), d.fakeURL, issuer)
+	if d.samples.mgmtClientID != "" {
+		d.detail(fmt.Sprintf("management client %s (scopes add_oidc_client,update_oidc_client); its secret goes into Secret %s/%s",
+			d.samples.mgmtClientID, d.samples.provider.GetNamespace(), d.samples.mgmtSecretName))
+	}
+	return nil
+}
+
+// runFake starts cmd/fake-esignet at a generation, with the demo CA's serving certificate and
+// the samples' management client (its secret given), and returns it with its URL and issuer once
+// its discovery answers over TLS trusting only the demo CA.
+func (d *demo) runFake(ctx context.Context, name, generation, secret string) (*child, string, string, error) {
 	args := []string{"--addr", "127.0.0.1:0", "--tls-cert", d.ca.certPath, "--tls-key", d.ca.keyPath,
-		"--generation", d.samples.generation}
+		"--generation", generation}
 	if d.samples.mgmtClientID != "" {
 		args = append(args, "--client", d.samples.mgmtClientID+":"+secret+":add_oidc_client,update_oidc_client")
 	} else {
@@ -341,7 +366,7 @@ func (d *demo) startFake(ctx context.Context) error {
 	bin := filepath.Join(d.cfg.binDir, "fake-esignet")
 	d.step("$ %s %s", bin, strings.Join(args, " "))
 	urls := make(chan string, 1)
-	d.fake, err = spawn("fake-esignet", filepath.Join(d.tmp, "logs", "fake-esignet.log"), func(line string) {
+	fake, err := spawn(name, filepath.Join(d.tmp, "logs", name+".log"), func(line string) {
 		if m := listeningRE.FindStringSubmatch(line); m != nil {
 			select {
 			case urls <- m[1]:
@@ -350,30 +375,25 @@ func (d *demo) startFake(ctx context.Context) error {
 		}
 	}, bin, args...)
 	if err != nil {
-		return err
+		return nil, "", "", err
 	}
+	var u string
 	select {
-	case d.fakeURL = <-urls:
-	case <-d.fake.done:
-		return fmt.Errorf("fake-esignet exited: %s; log:\n%s", exitText(d.fake.err), tail(d.fake.logPath, 20))
+	case u = <-urls:
+	case <-fake.done:
+		return fake, "", "", fmt.Errorf("%s exited: %s; log:\n%s", name, exitText(fake.err), tail(fake.logPath, 20))
 	case <-time.After(15 * time.Second):
-		return fmt.Errorf("fake-esignet did not report its address within 15 s; log:\n%s", tail(d.fake.logPath, 20))
+		return fake, "", "", fmt.Errorf("%s did not report its address within 15 s; log:\n%s", name, tail(fake.logPath, 20))
 	case <-ctx.Done():
-		return ctx.Err()
+		return fake, "", "", ctx.Err()
 	}
 	var disc struct {
 		Issuer string `json:"issuer"`
 	}
-	if err := d.getJSON(ctx, d.fakeURL+"/.well-known/openid-configuration", &disc); err != nil {
-		return fmt.Errorf("fake eSignet discovery over TLS with the demo CA: %w", err)
+	if err := d.getJSON(ctx, u+"/.well-known/openid-configuration", &disc); err != nil {
+		return fake, u, "", fmt.Errorf("fake eSignet discovery over TLS with the demo CA: %w", err)
 	}
-	d.step("fake eSignet %s pid %d listening on %s (TLS verified against the demo CA; issuer %s)",
-		d.samples.generation, d.fake.pid(), d.fakeURL, disc.Issuer)
-	if d.samples.mgmtClientID != "" {
-		d.detail(fmt.Sprintf("management client %s (scopes add_oidc_client,update_oidc_client); its secret goes into Secret %s/%s",
-			d.samples.mgmtClientID, d.samples.provider.GetNamespace(), d.samples.mgmtSecretName))
-	}
-	return nil
+	return fake, u, disc.Issuer, nil
 }
 
 func randomHex(n int) string {
@@ -446,11 +466,11 @@ func (d *demo) startManager(ctx context.Context) error {
 }
 
 func probe(ctx context.Context, url string) bool {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil) //nolint:gosec // loopback addresses the demo bound itself
 	if err != nil {
 		return false
 	}
-	resp, err := (&http.Client{Timeout: 2 * time.Second}).Do(req)
+	resp, err := (&http.Client{Timeout: 2 * time.Second}).Do(req) //nolint:gosec // loopback addresses the demo bound itself
 	if err != nil {
 		return false
 	}
@@ -495,6 +515,11 @@ func (d *demo) applySamples(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	more, err := d.prepareOdooDatabase(ctx)
+	if err != nil {
+		return fmt.Errorf("the Odoo database: %w", err)
+	}
+	changes = append(changes, more...)
 	dir := filepath.Join(d.tmp, "samples")
 	if err := d.samples.write(dir); err != nil {
 		return err

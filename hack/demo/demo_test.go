@@ -58,8 +58,8 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-func demoCommand(ctx context.Context, exitMode bool) *exec.Cmd {
-	cmd := exec.CommandContext(ctx, demoBin, "-root", repo, "-bin-dir", binDir)
+func demoCommand(ctx context.Context, exitMode bool, flags ...string) *exec.Cmd {
+	cmd := exec.CommandContext(ctx, demoBin, append([]string{"-root", repo, "-bin-dir", binDir}, flags...)...)
 	var env []string
 	for _, e := range os.Environ() {
 		if !strings.HasPrefix(e, "DEMO_EXIT=") {
@@ -133,10 +133,108 @@ func TestDemoExitMode(t *testing.T) {
 			t.Errorf("no verified token exchange shown for %s (client %s)", k, clientID)
 		}
 	}
+	db, service := optionalParts(t)
+	if db {
+		assertOdooRowApplied(t, text)
+	} else if !strings.Contains(text, "the demo goes on without a database") {
+		t.Error("the output does not say the demo goes on without a database")
+	}
+	if service {
+		assertServiceLogin(t, text)
+	} else if !strings.Contains(text, "login through OpenG2P's own service (openg2p-fastapi-auth): skipped") {
+		t.Error("the output does not say the login through OpenG2P's service is skipped")
+	}
 	assertNoKeyMaterial(t, text)
 	assertGone(t, text)
 	if t.Failed() {
 		t.Logf("demo output:\n%s", text)
+	}
+}
+
+// Without a database (-postgres=false, as on a machine without PostgreSQL) the demo says what it
+// leaves out and every other step still succeeds.
+func TestDemoWithoutPostgres(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), demoTimeout)
+	defer cancel()
+	out, err := demoCommand(ctx, true, "-postgres=false").CombinedOutput()
+	text := string(out)
+	if err != nil {
+		t.Fatalf("demo failed: %v\n%s", err, text)
+	}
+	for _, w := range []string{
+		"PostgreSQL: not used (-postgres=false); the demo goes on without a database: the Odoo row is rendered into its Secret but not applied",
+		"login through OpenG2P's own service (openg2p-fastapi-auth): skipped, it needs the demo's PostgreSQL",
+		"demo finished: every step succeeded",
+	} {
+		if !strings.Contains(text, w) {
+			t.Errorf("output lacks %q", w)
+		}
+	}
+	for _, no := range []string{"Odoo row applied", "apply.postgres.secretName", "openg2p-fastapi-auth pid"} {
+		if strings.Contains(text, no) {
+			t.Errorf("output holds %q without a database", no)
+		}
+	}
+	assertGone(t, text)
+	if t.Failed() {
+		t.Logf("demo output:\n%s", text)
+	}
+}
+
+// optionalParts says what this machine lets the demo show: the Odoo row (a PostgreSQL server, and
+// a postgres user to run it as when the tests run as root) and the login through OpenG2P's
+// service (also the packages' venv).
+func optionalParts(t *testing.T) (db, service bool) {
+	t.Helper()
+	if bin, _ := findPostgres(); bin == "" {
+		return false, false
+	}
+	if os.Geteuid() == 0 {
+		if _, err := postgresUser(); err != nil {
+			return false, false
+		}
+	}
+	err := exec.Command(filepath.Join(repo, "hack", "openg2p-venv.sh"), "--check").Run()
+	t.Logf("PostgreSQL found; OpenG2P packages installed: %v", err == nil)
+	return true, err == nil
+}
+
+// assertOdooRowApplied: the first odoo output's row is in the demo's database with the client id
+// status reports, and its key is the key Secret's.
+func assertOdooRowApplied(t *testing.T, text string) {
+	t.Helper()
+	m := regexp.MustCompile(`Odoo row applied by the operator \((\S+) output (\S+), apply\.postgres\): condition Applied=True/Applied`).FindStringSubmatch(text)
+	if m == nil {
+		t.Error("the output does not show the Odoo row applied")
+		return
+	}
+	id := regexp.MustCompile(regexp.QuoteMeta(m[1]) + ` Ready: clientID (\S+),`).FindStringSubmatch(text)
+	if id == nil || !regexp.MustCompile(`client_id:\s+`+regexp.QuoteMeta(id[1])+`\n`).MatchString(text) {
+		t.Errorf("the applied row does not show %s's client id", m[1])
+	}
+	if !regexp.MustCompile(`client_private_key:\s+<base64 of the PEM in Secret \S+, kid=\S+>`).MatchString(text) {
+		t.Error("the applied row's key is not shown as the key Secret's")
+	}
+}
+
+// assertServiceLogin: the relying party of the service is Ready, and a browser logged in through
+// the service as its client.
+func assertServiceLogin(t *testing.T, text string) {
+	t.Helper()
+	m := regexp.MustCompile(`/openg2p-fastapi-auth Ready: clientID (\S+),`).FindStringSubmatch(text)
+	if m == nil {
+		t.Error("the service's relying party is not shown Ready")
+		return
+	}
+	for _, re := range []string{
+		`openg2p-fastapi-auth pid \d+ serving http://127\.0\.0\.1:\d+`,
+		`-> 307 https://127\.0\.0\.1:\d+/authorize\?client_id=` + regexp.QuoteMeta(m[1]) + `&redirect_uri=http://127\.0\.0\.1:\d+/oauth2/callback`,
+		`/auth/profile -> 200 .* aud=` + regexp.QuoteMeta(m[1]) + ` `,
+		`logged in through openg2p-fastapi-auth as client ` + regexp.QuoteMeta(m[1]),
+	} {
+		if !regexp.MustCompile(re).MatchString(text) {
+			t.Errorf("the output lacks %s", re)
+		}
 	}
 }
 
@@ -169,6 +267,10 @@ func TestDemoInteractiveCtrlC(t *testing.T) {
 	pids := pidsOf(text)
 	if len(pids) < 4 {
 		t.Errorf("want pids of kube-apiserver, etcd, fake-esignet and manager in the output, found %v", pids)
+	}
+	if db, service := optionalParts(t); db && !regexp.MustCompile(`PostgreSQL \S+ pid \d+`).MatchString(text) ||
+		service && !regexp.MustCompile(`openg2p-fastapi-auth pid \d+ serving`).MatchString(text) {
+		t.Error("the demo's PostgreSQL or OpenG2P service did not start")
 	}
 	for _, pid := range pids {
 		if !alive(pid) {
@@ -305,7 +407,7 @@ func tempDirOf(t *testing.T, text string) string {
 	return m[1]
 }
 
-var pidRE = regexp.MustCompile(`(kube-apiserver|etcd|fake eSignet v\S+|manager) pid (\d+)`)
+var pidRE = regexp.MustCompile(`(kube-apiserver|etcd|fake eSignet v\S+|manager|PostgreSQL \S+|openg2p-fastapi-auth) pid (\d+)`)
 
 func pidsOf(text string) []int {
 	var pids []int

@@ -31,6 +31,7 @@ type config struct {
 	samplesDir   string        // kustomization directory of the samples to apply
 	exit         bool          // tear down after the checks instead of waiting for Ctrl-C
 	readyTimeout time.Duration // how long relying parties may take to become Ready
+	postgres     bool          // use the machine's PostgreSQL, when it has one
 }
 
 func main() {
@@ -71,6 +72,8 @@ Flags:
 	fs.StringVar(&cfg.samplesDir, "samples", "", "kustomization directory whose resources are applied (default: <root>/config/samples)")
 	fs.BoolVar(&cfg.exit, "exit", envTrue(os.Getenv("DEMO_EXIT")), "tear down after the checks (default from DEMO_EXIT)")
 	fs.DurationVar(&cfg.readyTimeout, "ready-timeout", 90*time.Second, "how long the provider and relying parties may take to become Ready")
+	fs.BoolVar(&cfg.postgres, "postgres", true, "start a PostgreSQL of the demo's own when the machine has the server installed: the Odoo row applied, "+
+		"and a login through OpenG2P's own service where hack/openg2p-venv.sh installed it")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}

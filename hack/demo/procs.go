@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -27,17 +28,27 @@ type child struct {
 // then stops its children in order) and asks the kernel to kill it should the demo die first.
 // stdout and stderr go to logPath; onLine, when set, also sees every stdout line.
 func spawn(name, logPath string, onLine func(string), bin string, args ...string) (*child, error) {
+	return spawnCmd(name, logPath, onLine, exec.Command(bin, args...)) //nolint:gosec // the demo runs the binaries it just built
+}
+
+// spawnCmd is spawn for a prepared command: its Env, Dir, ExtraFiles and SysProcAttr.Credential
+// are kept.
+func spawnCmd(name, logPath string, onLine func(string), cmd *exec.Cmd) (*child, error) {
 	logFile, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600) //nolint:gosec // a log file in the demo's temp dir
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(bin, args...) //nolint:gosec // the demo runs the binaries it just built
 	cmd.Stderr = logFile
 	cmd.Stdout = logFile
 	if onLine != nil {
 		cmd.Stdout = &lineTee{w: logFile, onLine: onLine}
 	}
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	if cmd.SysProcAttr == nil {
+		cmd.SysProcAttr = &syscall.SysProcAttr{}
+	}
+	// Go sets the death signal after switching credentials, so it holds for a child run as
+	// another user too.
+	cmd.SysProcAttr.Setpgid, cmd.SysProcAttr.Pdeathsig = true, syscall.SIGKILL
 	if err := cmd.Start(); err != nil {
 		_ = logFile.Close()
 		return nil, fmt.Errorf("starting %s: %w", name, err)
@@ -63,19 +74,38 @@ func (c *child) exited() bool {
 }
 
 // stop sends SIGTERM, waits up to grace, then kills. It returns how the process ended.
-func (c *child) stop(grace time.Duration) string {
+func (c *child) stop(grace time.Duration) string { return c.stopWith(syscall.SIGTERM, grace) }
+
+// stopWith is stop with another signal (PostgreSQL's fast shutdown is SIGINT).
+func (c *child) stopWith(sig syscall.Signal, grace time.Duration) string {
 	if c.exited() {
 		return "had already exited: " + exitText(c.err)
 	}
-	_ = c.cmd.Process.Signal(syscall.SIGTERM)
+	_ = c.cmd.Process.Signal(sig)
 	select {
 	case <-c.done:
-		return "stopped (SIGTERM): " + exitText(c.err)
+		var ee *exec.ExitError
+		if errors.As(c.err, &ee) {
+			if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() && ws.Signal() == sig {
+				return fmt.Sprintf("stopped (%s; it ends by re-raising the signal)", signalName(sig))
+			}
+		}
+		return fmt.Sprintf("stopped (%s): %s", signalName(sig), exitText(c.err))
 	case <-time.After(grace):
 		_ = c.cmd.Process.Kill()
 		<-c.done
 		return fmt.Sprintf("killed after %s without stopping", grace)
 	}
+}
+
+func signalName(sig syscall.Signal) string {
+	switch sig {
+	case syscall.SIGTERM:
+		return "SIGTERM"
+	case syscall.SIGINT:
+		return "SIGINT"
+	}
+	return sig.String()
 }
 
 func exitText(err error) string {

@@ -13,6 +13,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"syscall"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -150,6 +151,8 @@ func (d *demo) show(ctx context.Context) {
 	d.showFakeClients(ctx)
 	d.showSecrets(ctx)
 	d.showTokenExchanges(ctx)
+	d.showOdooRow(ctx)
+	d.showServiceLogin(ctx)
 }
 
 // fakeClient is the part of the fake's /_fake/clients records the demo shows.
@@ -416,11 +419,33 @@ func (d *demo) wait(ctx context.Context) {
 	kc := d.kubectl + " --kubeconfig " + d.kubeconfig
 	first := d.samples.rps[len(d.samples.rps)-1]
 	d.step("running: press Ctrl-C to stop and clean up")
-	d.detail("The control plane, the fake eSignet and the manager keep running. Try:")
+	running := "The control plane, the fake eSignet and the manager keep running"
+	if d.pg != nil {
+		running += ", and so do PostgreSQL"
+		if d.svc != nil && d.svc.proc != nil && !d.svc.proc.exited() {
+			running += ", the v1.5 fake and OpenG2P's service"
+		}
+	}
+	d.detail(running + ". Try:")
 	d.detail("  " + kc + " get esignetrelyingparties -A")
 	d.detail(fmt.Sprintf("  %s edit esignetrelyingparty %s -n %s", kc, first.GetName(), first.GetNamespace()))
 	d.detail("  curl --cacert " + d.ca.caPath + " " + d.fakeURL + "/_fake/clients")
-	d.detail("Logs: " + filepath.Join(d.tmp, "logs") + "/{manager,fake-esignet,kube-apiserver,etcd}.log")
+	logs := "manager,fake-esignet,kube-apiserver,etcd"
+	if d.pg != nil {
+		logs += ",postgres"
+		if d.odoo != nil {
+			d.detail(fmt.Sprintf("  %s -h %s -p %d -U postgres -d %s -c 'SELECT name, client_id, write_date FROM auth_oauth_provider'",
+				filepath.Join(d.pg.bin, "psql"), d.pg.dir, d.pg.port, d.odoo.database))
+		}
+	}
+	if d.svc != nil && d.svc.proc != nil && !d.svc.proc.exited() {
+		logs += ",fake-esignet-" + serviceGen + ",openg2p-fastapi-auth"
+		d.detail("  curl -s " + d.svc.url + "/auth/getLoginProviders")
+		d.detail(fmt.Sprintf("  %s patch esignetrelyingparty %s -n %s --type merge -p '{\"spec\":{\"consumer\":{\"scope\":\"openid profile\"}}}'",
+			kc, serviceRP, d.svc.ns))
+		d.detail("    then: curl -si " + d.svc.url + "/auth/getLoginProviderRedirect/1 | grep -i location   (the service's next redirect carries the new scope)")
+	}
+	d.detail("Logs: " + filepath.Join(d.tmp, "logs") + "/{" + logs + "}.log")
 	d.detail("Relying parties are printed below whenever they change.")
 	seen := d.snapshot(ctx)
 	t := time.NewTicker(time.Second)
@@ -489,8 +514,19 @@ func (d *demo) tearDown(forced <-chan struct{}) {
 	if d.manager != nil {
 		d.step("manager pid %d %s", d.manager.pid(), d.manager.stop(grace(15*time.Second)))
 	}
+	if s := d.svc; s != nil {
+		if s.proc != nil {
+			d.step("openg2p-fastapi-auth pid %d %s", s.proc.pid(), s.proc.stop(grace(10*time.Second)))
+		}
+		if s.fake != nil {
+			d.step("fake-esignet %s pid %d %s", serviceGen, s.fake.pid(), s.fake.stop(grace(5*time.Second)))
+		}
+	}
 	if d.fake != nil {
 		d.step("fake-esignet pid %d %s", d.fake.pid(), d.fake.stop(grace(5*time.Second)))
+	}
+	if d.pg != nil && d.pg.proc != nil {
+		d.step("PostgreSQL pid %d %s", d.pg.proc.pid(), d.pg.proc.stopWith(syscall.SIGINT, grace(15*time.Second)))
 	}
 	if d.env != nil {
 		if grace(1) == 0 {
