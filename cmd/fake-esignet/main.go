@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/openg2p/esignet-operator/internal/fakeesignet"
+	"github.com/openg2p/esignet-operator/internal/fakepms"
 )
 
 const usageText = `fake-esignet serves a strict fake of MOSIP eSignet: the client-management API
@@ -30,6 +31,7 @@ Read-only inspection endpoints (not part of eSignet):
   GET /_fake/clients        every registered client (JSON, sorted by id)
   GET /_fake/clients/{id}   one client, 404 if unknown
   GET /_fake/counters       request counts per "METHOD /path-pattern"
+  GET /_fake/pms/clients    with --pms: the fake PMS's clients
 
 Flags:
 `
@@ -39,6 +41,7 @@ type config struct {
 	addr, tlsCert, tlsKey, publicURL string
 	latency                          time.Duration
 	opts                             fakeesignet.Options
+	pms                              *fakepms.Config // --pms
 }
 
 func main() {
@@ -86,6 +89,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 			return err
 		})
 	fs.Var(&optionalBool{p: &cfg.opts.JTIRequired}, "jti-required", "client-assertion jti single-use (default true for v1.7+)")
+	fs.Func("pms", pmsUsage, cfg.setPMS)
 	fs.DurationVar(&cfg.latency, "latency", 0, "delay every client-management request by this much before answering (e.g. 20ms; 0: none)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -166,7 +170,7 @@ func serve(ctx context.Context, cfg *config, stdout, stderr io.Writer) error {
 		url = rootURL(ln.Addr().(*net.TCPAddr), cfg.tlsCert != "")
 	}
 	fake.SetURL(url)
-	srv := &http.Server{Handler: fakeesignet.WithLatency(fake, cfg.latency), ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: cfg.withPMS(fakeesignet.WithLatency(fake, cfg.latency), fake, url), ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)
 	go func() {
 		if cfg.tlsCert != "" {

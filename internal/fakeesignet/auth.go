@@ -47,7 +47,7 @@ func (s *Server) handleRealmToken(w http.ResponseWriter, r *http.Request, _ stri
 	}
 	ttl := s.opts.ManagementTokenTTL
 	writeJSON(w, http.StatusOK, map[string]any{
-		"access_token": s.issueRealmToken(mc.ID, scopes, ttl), "expires_in": int(ttl.Seconds()),
+		"access_token": s.issueRealmToken(mc.ID, scopes, mc.Roles, ttl), "expires_in": int(ttl.Seconds()),
 		"refresh_expires_in": 0, "token_type": "Bearer", "not-before-policy": 0,
 		"scope": strings.Join(scopes, " "),
 	})
@@ -82,20 +82,31 @@ func oauthError(code, desc string) map[string]string {
 // IssueManagementToken returns a realm token with the scopes, valid for ttl,
 // without going through the token endpoint.
 func (s *Server) IssueManagementToken(scopes []string, ttl time.Duration) string {
-	return s.issueRealmToken("fake-test-client", scopes, ttl)
+	return s.issueRealmToken("fake-test-client", scopes, nil, ttl)
 }
 
-func (s *Server) issueRealmToken(clientID string, scopes []string, ttl time.Duration) string {
+// IssueRealmToken returns a realm token for clientID with the scopes and the realm roles
+// (realm_access.roles, as Keycloak puts them and MOSIP services such as PMS read them), valid
+// for ttl, without going through the token endpoint.
+func (s *Server) IssueRealmToken(clientID string, scopes, roles []string, ttl time.Duration) string {
+	return s.issueRealmToken(clientID, scopes, roles, ttl)
+}
+
+func (s *Server) issueRealmToken(clientID string, scopes, roles []string, ttl time.Duration) string {
 	now := s.now().Unix()
 	s.mu.Lock()
 	key := s.realmKey
 	s.mu.Unlock()
-	return key.sign(map[string]any{
+	claims := map[string]any{
 		"exp": now + int64(ttl.Seconds()), "iat": now, "jti": randomID(), "iss": s.realmIssuer(),
 		"aud": "account", "sub": "service-account-" + clientID, "typ": "Bearer", "azp": clientID,
 		"scope": strings.Join(scopes, " "), "clientId": clientID,
 		"preferred_username": "service-account-" + clientID,
-	})
+	}
+	if len(roles) > 0 {
+		claims["realm_access"] = map[string]any{"roles": roles}
+	}
+	return key.sign(claims)
 }
 
 // RotateManagementKey replaces the realm signing key: every token issued so

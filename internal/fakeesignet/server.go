@@ -37,6 +37,9 @@ type Options struct {
 type ManagementClient struct {
 	ID, Secret string
 	Scopes     []string
+	// Roles are realm roles, put into the token's realm_access.roles: MOSIP services that
+	// authorise by role (PMS: PARTNER_ADMIN, AUTH_PARTNER, …) read them; eSignet does not.
+	Roles []string
 }
 
 // DefaultClaims is eSignet v1.8's discovery claims_supported.
