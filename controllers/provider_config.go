@@ -25,6 +25,7 @@ type resolvedProvider struct {
 	caBundle     []byte
 	clientSecret string
 	staticToken  string
+	pmsSecret    string // the auth manager's secret key (spec.partnerManagement.authManager)
 	hash         string
 }
 
@@ -60,6 +61,13 @@ func resolveProvider(ctx context.Context, reader client.Reader, spec *v1.ESignet
 		}
 		rp.staticToken = string(b)
 	}
+	if pm := spec.PartnerManagement; pm != nil && pm.AuthManager != nil {
+		b, err := readSecretKey(ctx, reader, secretNS, &pm.AuthManager.SecretKeyRef, "partnerManagement.authManager.secretKeyRef")
+		if err != nil {
+			return nil, err
+		}
+		rp.pmsSecret = string(b)
+	}
 	rp.hash = hashConfig(spec, rp)
 	return rp, nil
 }
@@ -84,7 +92,8 @@ func readSecretKey(ctx context.Context, reader client.Reader, ns string, ref *v1
 func hashConfig(spec *v1.ESignetProviderSpec, rp *resolvedProvider) string {
 	h := sha256.New()
 	for _, s := range []string{spec.URL, spec.DiscoveryURL, string(rp.version), fmt.Sprint(spec.AllowInsecureHTTP),
-		string(rp.caBundle), rp.clientSecret, rp.staticToken, fmt.Sprintf("%+v", spec.Auth.ClientCredentials)} {
+		string(rp.caBundle), rp.clientSecret, rp.staticToken, fmt.Sprintf("%+v", spec.Auth.ClientCredentials),
+		rp.pmsSecret, fmt.Sprintf("%+v", spec.PartnerManagement)} {
 		h.Write([]byte(s))
 		h.Write([]byte{0})
 	}
@@ -109,8 +118,15 @@ func newConnection(key providerKey, spec *v1.ESignetProviderSpec, rp *resolvedPr
 	if err != nil {
 		return nil, &configError{v1.ReasonInvalidProvider, err.Error()}
 	}
-	return &connection{client: c, token: token, version: rp.version, defaults: spec.RelyingPartyDefaults, configHash: rp.hash,
-		slots: make(chan struct{}, maxWorkersPerProvider), reassert: rate.NewLimiter(reassertRate, reassertBurst)}, nil
+	conn := &connection{client: c, api: c, token: token, version: rp.version, defaults: spec.RelyingPartyDefaults, configHash: rp.hash,
+		slots: make(chan struct{}, maxWorkersPerProvider), reassert: rate.NewLimiter(reassertRate, reassertBurst)}
+	if pm := spec.PartnerManagement; pm != nil {
+		if conn.pms, err = newPMSClient(key, spec, rp, httpClient, token); err != nil {
+			return nil, err
+		}
+		conn.api = conn.pms
+	}
+	return conn, nil
 }
 
 func tokenSource(spec *v1.ESignetProviderSpec, rp *resolvedProvider, hc *http.Client) (esignet.TokenSource, error) {

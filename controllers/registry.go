@@ -9,6 +9,7 @@ import (
 
 	v1 "github.com/openg2p/esignet-operator/api/v1alpha1"
 	"github.com/openg2p/esignet-operator/internal/esignet"
+	"github.com/openg2p/esignet-operator/internal/registration"
 )
 
 // providerKey identifies a provider of either kind (Namespace is empty for cluster providers).
@@ -26,7 +27,11 @@ func (k providerKey) String() string {
 // what discovery said. The provider reconciler owns it; relying parties only read it, so they
 // never touch the provider's Secrets or repeat discovery.
 type connection struct {
-	client     *esignet.Client
+	client *esignet.Client // eSignet's client management (discovery, JWKS and version)
+	// api registers clients: eSignet's client management, or PMS for a provider with
+	// partnerManagement.
+	api        registration.ClientAPI
+	pms        *pmsAPI             // set for a provider with partnerManagement
 	token      esignet.TokenSource // nil when the provider sends no Authorization header
 	version    esignet.APIVersion
 	discovery  *esignet.Discovery

@@ -47,6 +47,9 @@ func (r *RelyingPartyReconciler) ensureKey(ctx context.Context, sc *rpScope) *st
 	if st != nil {
 		return r.keyLost(sc, st)
 	}
+	if _, st := keyClientID(sc, kp); st != nil {
+		return st
+	}
 	if !sc.reg.Exists() {
 		switch {
 		case sc.rp.Spec.Key.Adopt != nil:
@@ -89,7 +92,11 @@ func (r *RelyingPartyReconciler) generateKey(ctx context.Context, sc *rpScope) *
 	if err != nil {
 		return &step.Stop{Condition: v1.ConditionKeyReady, Reason: v1.ReasonKeyInvalid, Message: "generating key: " + err.Error(), Err: err}
 	}
-	data, err := kp.SecretData(want.detail.ClientID)
+	id, st := keyClientID(sc, kp)
+	if st != nil {
+		return st
+	}
+	data, err := kp.SecretData(id)
 	if err != nil {
 		return &step.Stop{Condition: v1.ConditionKeyReady, Reason: v1.ReasonKeyInvalid, Message: "encoding key: " + err.Error(), Err: err}
 	}

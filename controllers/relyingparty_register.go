@@ -25,13 +25,20 @@ func (r *RelyingPartyReconciler) ensureRegistered(ctx context.Context, sc *rpSco
 	det := sc.want.detail
 	det.PublicKey = pub
 	t := sc.want.target(sc.key.KeyID)
-	t.Now, t.Request, t.Reassert = sc.now, sc.policy.Request, r.reassertDue(sc, t)
+	due := r.reassertDue(sc, t)
+	viaPMS := sc.conn.pms != nil
+	t.Now, t.Request, t.Reassert = sc.now, sc.policy.Request, due && !viaPMS // PMS can be read: checked, not resent
 	reg, st := r.registrar(ctx, sc, func(ctx context.Context, reg registration.Record) error {
 		return r.saveMeta(ctx, sc.rp, reg, true)
 	}).Converge(loggerFor(ctx, sc, "register"), sc.reg, t, det)
 	sc.reg = reg
 	if st != nil {
 		return st
+	}
+	if viaPMS && (due || sc.reg.AssertedAt.Equal(sc.now)) {
+		if st := r.readBack(ctx, sc, det); st != nil {
+			return st
+		}
 	}
 	sc.ok(v1.ConditionRegistered, v1.ReasonRegistered, registeredMessage(sc, string(det.Status)))
 	return nil
@@ -41,7 +48,7 @@ func (r *RelyingPartyReconciler) ensureRegistered(ctx context.Context, sc *rpSco
 func (r *RelyingPartyReconciler) registrar(ctx context.Context, sc *rpScope, saveIntent func(context.Context, registration.Record) error) registration.Registrar {
 	return registration.Registrar{
 		Acquire:    func() (func(), *step.Stop) { return r.providerSlot(sc) },
-		API:        sc.conn.client,
+		API:        sc.conn.api,
 		SaveIntent: saveIntent,
 		Report: func(eventType, reason, action, message string) {
 			r.record(ctx, sc, "register", eventType, reason, action, message)
@@ -86,6 +93,9 @@ func registeredMessage(sc *rpScope, status string) string {
 	}
 	if sc.note != "" {
 		msg += "; " + sc.note
+	}
+	if sc.conn != nil && sc.conn.pms != nil && sc.want != nil {
+		msg += grantNote(sc.want.detail.UserClaims, sc.reg.GrantedClaims)
 	}
 	return msg
 }

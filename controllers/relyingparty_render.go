@@ -62,6 +62,12 @@ func (r *RelyingPartyReconciler) ensureRendered(ctx context.Context, sc *rpScope
 func renderOutput(sc *rpScope, out v1.Output) (render.Document, *step.Stop) {
 	in, err := renderInput(sc.rp, sc.conn, sc.want, sc.key, out)
 	in.FormerClientIDs = formerClientIDs(sc.want.baseID, sc.reg.Rotation)
+	if sc.conn.pms != nil { // PMS ids derive from keys, not from a base id
+		in.FormerClientIDs = nil
+		if p := sc.reg.Previous; p != nil {
+			in.FormerClientIDs = []string{p.ClientID}
+		}
+	}
 	if err == nil {
 		var doc render.Document
 		if doc, err = render.Render(render.Format(out.Format), in); err == nil {

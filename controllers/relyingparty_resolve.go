@@ -38,6 +38,9 @@ func (r *RelyingPartyReconciler) resolveProvider(ctx context.Context, sc *rpScop
 		}
 	}
 	sc.conn = r.Registry.get(key)
+	if sc.conn != nil && sc.conn.pms != nil {
+		sc.fence.AnyIDs = true // PMS derives ids from keys: a namespace names only clients it holds the key of
+	}
 	if sc.conn == nil {
 		// A provider whose status says Ready but whose connection is not published yet is being
 		// checked (the operator just started): the relying party is woken when it is, and its

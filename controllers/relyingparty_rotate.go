@@ -63,7 +63,14 @@ func (r *RelyingPartyReconciler) ensureRotated(ctx context.Context, sc *rpScope)
 			return st
 		}
 		n := sc.reg.Rotation + 1
-		next = &registration.Record{ClientID: schedule.ClientID(sc.want.baseID, n), KeyID: kp.KeyID, Rotation: n, Trigger: d.Trigger}
+		id := schedule.ClientID(sc.want.baseID, n)
+		if sc.conn.pms != nil {
+			var err error
+			if id, err = pmsClientID(kp); err != nil {
+				return &step.Stop{Condition: v1.ConditionKeyReady, Reason: v1.ReasonKeyInvalid, Terminal: true, Message: "deriving PMS's client id: " + err.Error()}
+			}
+		}
+		next = &registration.Record{ClientID: id, KeyID: kp.KeyID, Rotation: n, Trigger: d.Trigger}
 		r.record(ctx, sc, "rotate", corev1.EventTypeNormal, v1.EventRotationStarted, "RotateKey", fmt.Sprintf(
 			"Rotating (%s): new %s key %s for new client %s replaces client %s", d.Trigger, kp.Algorithm, kp.KeyID, next.ClientID, sc.reg.ClientID))
 	}
@@ -239,7 +246,7 @@ func setInactive(ctx context.Context, sc *rpScope, clientID string) error {
 		det = sc.want.detail
 		det.ClientID, det.PublicKey = clientID, nil
 	}
-	_, err := sc.conn.client.SetStatus(ctx, det, esignet.StatusInactive)
+	_, err := sc.conn.api.SetStatus(ctx, det, esignet.StatusInactive)
 	if esignet.HasCode(err, esignet.CodeInvalidClientID) {
 		return nil
 	}

@@ -95,6 +95,17 @@ func resolveDesired(rp *v1.ESignetRelyingParty, conn *connection, fence tenancy.
 	if err != nil {
 		return nil, err
 	}
+	if conn.pms != nil {
+		// PMS chooses every client id from the client's public key (ensureKey derives it), so
+		// a namespace can only ever name a client whose private key it holds.
+		switch {
+		case s.ClientID != "":
+			return nil, invalid("spec.clientID: this provider registers through Partner Management, which chooses the client id from the key; remove spec.clientID")
+		case s.Key.Adopt != nil:
+			return nil, invalid("spec.key.adopt: clients registered by hand cannot be adopted through Partner Management (PMS holds them already); use a provider without partnerManagement")
+		}
+		id, base, fence.AnyIDs = reg.ClientID, "", true
+	}
 	if err := admitClientID(rp, fence, reg); err != nil {
 		return nil, err
 	}
@@ -119,7 +130,7 @@ func resolveDesired(rp *v1.ESignetRelyingParty, conn *connection, fence tenancy.
 	if det.AdditionalConfig, err = additionalConfigJSON(s.AdditionalConfig, conn.version); err != nil {
 		return nil, err
 	}
-	if err := checkAgainstProvider(&det, conn); err != nil {
+	if err := checkAgainstProvider(&det, conn, conn.pms != nil); err != nil {
 		return nil, err
 	}
 	alg := keys.Algorithm(firstNonEmpty(s.Key.Algorithm, string(keys.RS256)))
@@ -136,9 +147,12 @@ func resolveDesired(rp *v1.ESignetRelyingParty, conn *connection, fence tenancy.
 	return want, nil
 }
 
-func checkAgainstProvider(det *esignet.ClientDetail, conn *connection) error {
+func checkAgainstProvider(det *esignet.ClientDetail, conn *connection, viaPMS bool) error {
 	if det.LogoURI == "" {
 		return invalid("spec.logoURI is required by eSignet: set it, or relyingPartyDefaults.logoURI on the provider")
+	}
+	if viaPMS {
+		return nil // claims and ACRs come from the partner's policy, not from the spec
 	}
 	if len(det.AuthContextRefs) == 0 {
 		return invalid("spec.authContextRefs: eSignet needs at least one ACR (e.g. mosip:idp:acr:generated-code); set it, or relyingPartyDefaults.authContextRefs on the provider")

@@ -167,5 +167,8 @@ func secretRefs(s *v1.ESignetProviderSpec, ns string) []types.NamespacedName {
 	if s.Auth.ClientCredentials != nil {
 		add(s.Auth.ClientCredentials.ClientSecretRef.Name)
 	}
+	if pm := s.PartnerManagement; pm != nil && pm.AuthManager != nil {
+		add(pm.AuthManager.SecretKeyRef.Name)
+	}
 	return refs
 }

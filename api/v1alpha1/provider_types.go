@@ -54,6 +54,60 @@ type ESignetProviderSpec struct {
 	// RelyingPartyDefaults fill fields that relying parties using this provider leave empty.
 	// +optional
 	RelyingPartyDefaults *RelyingPartyDefaults `json:"relyingPartyDefaults,omitempty"`
+
+	// PartnerManagement registers clients through MOSIP's Partner Management Service instead of
+	// eSignet's client management, as a deployment backed by MOSIP IDA needs (see docs/pms.md).
+	// PMS chooses each client's id from its public key and derives claims and ACRs from the
+	// partner's policy. url stays eSignet's: discovery and the login endpoints are eSignet's.
+	// +optional
+	PartnerManagement *PartnerManagement `json:"partnerManagement,omitempty"`
+}
+
+// PartnerManagement is the PMS a provider registers clients through.
+// +kubebuilder:validation:XValidation:rule="self.url.startsWith('https://') || self.url.startsWith('http://')",message="url must be http(s)"
+type PartnerManagement struct {
+	// URL is PMS's context path, e.g. https://api-internal.example.org/v1/partnermanager.
+	// http:// needs the provider's allowInsecureHTTP.
+	// +kubebuilder:validation:MaxLength=2048
+	// +kubebuilder:validation:Pattern=`^https?://[^\s/?#]+(/[^\s?#]*)?$`
+	URL string `json:"url"`
+	// Generation of PMS's OIDC-client API: oidc (deprecated /oidc/client), oauth (/oauth/client)
+	// or oidc-clients (/oidc-clients, PMS 1.3.0-beta.4 and later).
+	// +optional
+	// +kubebuilder:default=oauth
+	// +kubebuilder:validation:Enum=oidc;oauth;oidc-clients
+	Generation string `json:"generation,omitempty"`
+	// AuthPartnerID is the Auth_Partner the clients belong to (PMS sends it to eSignet as the
+	// relying-party id).
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=100
+	AuthPartnerID string `json:"authPartnerID"`
+	// PolicyID is the partner's approved policy of type Auth; claims and ACRs come from it.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=36
+	PolicyID string `json:"policyID"`
+	// AuthManager obtains PMS's token from MOSIP's kernel auth manager (client id and secret
+	// key). When unset, the provider's auth (e.g. Keycloak's mosip-pms-client) is used for PMS.
+	// +optional
+	AuthManager *AuthManagerAuth `json:"authManager,omitempty"`
+}
+
+// AuthManagerAuth is a client of MOSIP's kernel auth manager (clientidsecretkey).
+type AuthManagerAuth struct {
+	// URL of the auth manager, e.g. https://api-internal.example.org/v1/authmanager.
+	// +kubebuilder:validation:MaxLength=2048
+	// +kubebuilder:validation:Pattern=`^https?://\S+$`
+	URL string `json:"url"`
+	// AppID, e.g. partner.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=100
+	AppID string `json:"appID"`
+	// ClientID, e.g. mosip-pms-client.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=256
+	ClientID string `json:"clientID"`
+	// SecretKeyRef points at the client's secret key.
+	SecretKeyRef SecretKeySelector `json:"secretKeyRef"`
 }
 
 // ProviderAuth selects one way to authenticate.

@@ -463,6 +463,12 @@ type RegistrationStatus struct {
 	// Previous is the client replaced by the last rotation, ACTIVE until its retireAt.
 	// +optional
 	Previous *PeerClient `json:"previous,omitempty"`
+	// GrantedUserClaims and GrantedAuthContextRefs are what Partner Management derived from the
+	// partner's policy, read back after each write (providers with partnerManagement only).
+	// +optional
+	GrantedUserClaims []string `json:"grantedUserClaims,omitempty"`
+	// +optional
+	GrantedAuthContextRefs []string `json:"grantedAuthContextRefs,omitempty"`
 }
 
 // Refusal is a desired state eSignet refused, with the condition it produced.

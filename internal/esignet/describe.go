@@ -73,6 +73,10 @@ func Describe(err error) string {
 	if err == nil {
 		return ""
 	}
+	var own interface{ DescribeForStatus() string } // another service's error (PMS) describes itself
+	if errors.As(err, &own) {
+		return own.DescribeForStatus()
+	}
 	var (
 		disc *DiscoveryError
 		tok  *TokenError

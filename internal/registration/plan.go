@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -73,15 +74,15 @@ func AfterCall(act Action, reg Record, t Target, wasPending bool, err error) Out
 	}
 	what := fmt.Sprintf("%s client %s", verb(act), t.ClientID)
 	switch {
-	case act == Create && esignet.HasCode(err, esignet.CodeDuplicateClientID) && wasPending:
+	case act == Create && hasCode(err, esignet.CodeDuplicateClientID) && wasPending:
 		return Outcome{Record: reg, Next: Update}
-	case act == Update && esignet.HasCode(err, esignet.CodeInvalidClientID) && reg.Adopted:
+	case act == Update && hasCode(err, esignet.CodeInvalidClientID) && reg.Adopted:
 		// A client registered by hand is never created here: its id may be mistyped. Not sent
 		// again until the spec changes.
 		reg.Refused = &v1.Refusal{Fingerprint: t.Fingerprint, Reason: v1.ReasonAdoptedUnknown, Message: fmt.Sprintf(
 			"eSignet does not know client %s (or it is INACTIVE); spec.key.adopt only takes over an existing client: check spec.clientID, or register the client at eSignet and change the spec to try again", t.ClientID)}
 		return Outcome{Record: reg, Stop: &step.Stop{Condition: v1.ConditionRegistered, Reason: v1.ReasonAdoptedUnknown, Terminal: true, Message: reg.Refused.Message}}
-	case act == Update && esignet.HasCode(err, esignet.CodeInvalidClientID):
+	case act == Update && hasCode(err, esignet.CodeInvalidClientID):
 		// eSignet no longer knows the client (database restored or reset): create it again.
 		reg.State, reg.Fingerprint = v1.RegistrationPending, ""
 		return Outcome{Record: reg, Next: Create}
@@ -103,8 +104,31 @@ func AfterCall(act Action, reg Record, t Target, wasPending bool, err error) Out
 		return Outcome{Record: reg, Stop: &step.Stop{Condition: v1.ConditionRegistered, Reason: v1.ReasonAuthFailed,
 			Message: fmt.Sprintf("%s: %s; check the provider's credentials and scopes", what, esignet.Describe(err)), Requeue: time.Minute}}
 	}
-	return Outcome{Record: reg, Stop: &step.Stop{Condition: v1.ConditionRegistered, Reason: v1.ReasonESignetUnavailable,
-		Message: fmt.Sprintf("%s: %s", what, esignet.Describe(err)), Err: err}}
+	reason, msg := v1.ReasonESignetUnavailable, fmt.Sprintf("%s: %s", what, esignet.Describe(err))
+	if r, h, ok := ownReason(err); ok { // PMS: a partner or policy to fix, retried meanwhile
+		reason, msg = r, msg+"; "+h
+	}
+	return Outcome{Record: reg, Stop: &step.Stop{Condition: v1.ConditionRegistered, Reason: reason, Message: msg, Err: err}}
+}
+
+// hasCode reports whether err carries eSignet's error code, directly or as another registrar
+// behind the seam translates its own.
+func hasCode(err error, code string) bool {
+	if esignet.HasCode(err, code) {
+		return true
+	}
+	var other interface{ ESignetCodes() []string }
+	return errors.As(err, &other) && slices.Contains(other.ESignetCodes(), code)
+}
+
+// ownReason is the condition reason and remedy another registrar (PMS) gives its failure.
+func ownReason(err error) (reason, remedy string, ok bool) {
+	var other interface{ ConditionReason() (string, string) }
+	if !errors.As(err, &other) {
+		return "", "", false
+	}
+	reason, remedy = other.ConditionReason()
+	return reason, remedy, reason != ""
 }
 
 func accepted(act Action, reg Record, t Target) Outcome {
@@ -131,6 +155,10 @@ func accepted(act Action, reg Record, t Target) Outcome {
 // effect: its own error envelope, an authentication refusal, or a request never sent. A
 // timeout, a reset or a proxy's error page leaves the outcome unknown.
 func answered(err error) bool {
+	var other interface{ Answered() bool } // another registrar behind the seam (PMS)
+	if errors.As(err, &other) {
+		return other.Answered()
+	}
 	var ae *esignet.APIError
 	if errors.As(err, &ae) {
 		return (ae.HTTPStatus == http.StatusOK && len(ae.Errors) > 0 && !ae.Malformed) ||
@@ -142,10 +170,13 @@ func answered(err error) bool {
 }
 
 func refusalReason(err error) (reason, hint string) {
+	if r, h, ok := ownReason(err); ok {
+		return r, h
+	}
 	switch {
-	case esignet.HasCode(err, esignet.CodeDuplicateClientID):
+	case hasCode(err, esignet.CodeDuplicateClientID):
 		return v1.ReasonClientIDConflict, "another client already uses this id at eSignet; set a different spec.clientID on a new resource"
-	case esignet.HasCode(err, esignet.CodeDuplicatePublicKey):
+	case hasCode(err, esignet.CodeDuplicatePublicKey):
 		return v1.ReasonPublicKeyConflict, "another eSignet client already holds this key"
 	}
 	return v1.ReasonESignetRejected, "fix the spec; it is not sent again until it changes"

@@ -30,6 +30,8 @@ type Record struct {
 	AssertedAt time.Time // when eSignet last accepted the whole desired client
 	Adopted    bool      // registered by hand: never created by the operator
 	Request    string    // the last rotation request acted on
+	// Granted claims and ACRs, as Partner Management derived them (read back; status only).
+	GrantedClaims, GrantedACRs []string
 
 	// Trigger (of a next client) and RetireAt (of a previous one) are set on peers only.
 	Trigger  string
@@ -98,6 +100,7 @@ func Load(rp *v1.ESignetRelyingParty, s Sealer) Record {
 		reg.State, reg.ClientID, reg.KeyID, reg.RelyingPartyID, reg.Fingerprint = st.State, st.ClientID, st.KeyID, st.RelyingPartyID, st.Fingerprint
 		reg.Rotation, reg.Since, reg.AssertedAt, reg.Adopted, reg.Request = st.Rotation, timeOf(st.Since), timeOf(st.AssertedAt), st.Adopted, st.RotationRequest
 		reg.Next, reg.Previous = fromPeer(st.Next), fromPeer(st.Previous)
+		reg.GrantedClaims, reg.GrantedACRs = st.GrantedUserClaims, st.GrantedAuthContextRefs
 	case annotated && s.Verify(id.Seal, sealParts(rp, id)...):
 		// Status lost its record but a create was attempted: the client may exist, and is ours.
 		// An adopted client exists (it was never created here): it is updated, never created.
@@ -203,7 +206,8 @@ func (r Record) Status() *v1.RegistrationStatus {
 	}
 	s := &v1.RegistrationStatus{State: r.State, ClientID: r.ClientID, KeyID: r.KeyID, RelyingPartyID: r.RelyingPartyID,
 		Fingerprint: r.Fingerprint, Rotation: r.Rotation, Since: metaTime(r.Since), AssertedAt: metaTime(r.AssertedAt),
-		Adopted: r.Adopted, RotationRequest: r.Request, Next: r.Next.peerStatus(), Previous: r.Previous.peerStatus()}
+		Adopted: r.Adopted, RotationRequest: r.Request, Next: r.Next.peerStatus(), Previous: r.Previous.peerStatus(),
+		GrantedUserClaims: r.GrantedClaims, GrantedAuthContextRefs: r.GrantedACRs}
 	if r.Refused != nil {
 		ref := *r.Refused
 		s.Refused = &ref
