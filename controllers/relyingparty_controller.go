@@ -51,6 +51,8 @@ type RelyingPartyReconciler struct {
 	written sync.Map
 	// busySince maps a relying party's UID to when it first found its provider's slots taken.
 	busySince sync.Map
+	// own remembers the operator's own writes to Secrets and ConfigMaps (no wake-up for them).
+	own ownWrites
 }
 
 // +kubebuilder:rbac:groups=esignet.openg2p.org,resources=esignetrelyingparties,verbs=get;list;watch;patch

@@ -126,6 +126,7 @@ func (r *RelyingPartyReconciler) writeKeySecret(ctx context.Context, sc *rpScope
 			}
 			return kubeFailure(v1.ConditionKeyReady, "updating Secret "+name, err)
 		}
+		r.own.wroteObject("Secret", s)
 		sc.secret, sc.ring = s, keys.ReadRing(s.Data)
 		return nil
 	}
@@ -145,6 +146,7 @@ func (r *RelyingPartyReconciler) writeKeySecret(ctx context.Context, sc *rpScope
 		}
 		return kubeFailure(v1.ConditionKeyReady, "creating Secret "+name, err)
 	}
+	r.own.wroteObject("Secret", secret)
 	sc.secret, sc.ring = secret, keys.ReadRing(secret.Data)
 	return nil
 }

@@ -129,6 +129,7 @@ func (r *RelyingPartyReconciler) applyObjectMeta(ctx context.Context, sc *rpScop
 	if err := r.Apply(ctx, ac, client.FieldOwner(fieldManager), client.ForceOwnership); err != nil {
 		return err
 	}
+	r.own.wroteApplied(ac)
 	sc.log.Info("labelled Secret", "step", "key", "secret", obj.GetName(), "outcome", "updated")
 	return nil
 }
@@ -167,9 +168,11 @@ func (r *RelyingPartyReconciler) writeOutput(ctx context.Context, sc *rpScope, o
 	if existing != nil && metadataCurrent(existing, sc.rp, roleOutput) && sameData(existing, doc) {
 		return false, nil
 	}
-	if err := r.Apply(ctx, outputApplyConfig(sc.rp, out.Name, doc), client.FieldOwner(fieldManager), client.ForceOwnership); err != nil {
+	ac := outputApplyConfig(sc.rp, out.Name, doc)
+	if err := r.Apply(ctx, ac, client.FieldOwner(fieldManager), client.ForceOwnership); err != nil {
 		return false, kubeFailure(v1.ConditionConfigRendered, fmt.Sprintf("writing %s %s", outputKind(doc), out.Name), err)
 	}
+	r.own.wroteApplied(ac)
 	return true, nil
 }
 

@@ -35,8 +35,8 @@ func (r *RelyingPartyReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Named("esignetrelyingparty").
 		WithOptions(controller.Options{MaxConcurrentReconciles: r.Options.MaxConcurrentReconciles}).
 		For(&v1.ESignetRelyingParty{}, builder.WithPredicates(relyingPartyChanged)).
-		Owns(&corev1.Secret{}).
-		Owns(&corev1.ConfigMap{}).
+		Owns(&corev1.Secret{}, builder.WithPredicates(r.own.notMine("Secret"))).
+		Owns(&corev1.ConfigMap{}, builder.WithPredicates(r.own.notMine("ConfigMap"))).
 		Watches(&v1.ESignetProvider{}, handler.EnqueueRequestsFromMapFunc(r.forProvider(v1.KindESignetProvider))).
 		Watches(&v1.ClusterESignetProvider{}, handler.EnqueueRequestsFromMapFunc(r.forProvider(v1.KindClusterESignetProvider))).
 		WatchesRawSource(source.Channel(r.Registry.ready, handler.TypedEnqueueRequestsFromMapFunc(r.forReadyProvider))).
