@@ -2,7 +2,6 @@ package controllers
 
 import (
 	"sync"
-	"time"
 
 	"golang.org/x/time/rate"
 
@@ -55,27 +54,15 @@ const (
 // maxWorkersPerProvider is the number of relying-party workers one provider may hold.
 const maxWorkersPerProvider = 2
 
-// tryAcquire takes a worker slot, waiting at most wait for one (a healthy eSignet frees one in
-// tens of milliseconds, cheaper than a requeued pass); release gives it back.
-func (c *connection) tryAcquire(wait time.Duration) (release func(), ok bool) {
+// tryAcquire takes a worker slot without waiting; release gives it back.
+func (c *connection) tryAcquire() (release func(), ok bool) {
 	select {
 	case c.slots <- struct{}{}:
 		return func() { <-c.slots }, true
 	default:
-	}
-	t := time.NewTimer(wait)
-	defer t.Stop()
-	select {
-	case c.slots <- struct{}{}:
-		return func() { <-c.slots }, true
-	case <-t.C:
 		return nil, false
 	}
 }
-
-// slotWait is how long a worker waits for a provider slot before it gives the worker back: short
-// enough that a black-holed eSignet holds other providers' work up by no more than that.
-const slotWait = 250 * time.Millisecond
 
 // registry holds the connection of every ready provider.
 type registry struct {

@@ -106,7 +106,7 @@ func (r *RelyingPartyReconciler) providerSlot(sc *rpScope) (func(), *step.Stop) 
 	if sc.conn.slots == nil { // a connection built without slots (tests)
 		return func() {}, nil
 	}
-	release, ok := sc.conn.tryAcquire(slotWait)
+	release, ok := sc.conn.tryAcquire()
 	if !ok {
 		// A wait of a moment is not news: status tells only of a wait that lasts.
 		first, _ := r.busySince.LoadOrStore(sc.rp.UID, r.Clock.Now())
