@@ -53,7 +53,9 @@ func (o *ownWrites) mine(kind string, obj client.Object) bool {
 // notMine passes the events of an owned kind that are not the operator's own writes.
 func (o *ownWrites) notMine(kind string) predicate.Predicate {
 	return predicate.Funcs{
-		CreateFunc: func(e event.CreateEvent) bool { return !o.mine(kind, e.Object) },
+		// Objects controlled by a relying party are created by the operator: their create
+		// events (which can outrun the answer to the create itself) are its own news.
+		CreateFunc: func(event.CreateEvent) bool { return false },
 		UpdateFunc: func(e event.UpdateEvent) bool { return !o.mine(kind, e.ObjectNew) },
 		DeleteFunc: func(e event.DeleteEvent) bool {
 			o.rv.Delete(ownKey(kind, e.Object.GetNamespace(), e.Object.GetName()))
