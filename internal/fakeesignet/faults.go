@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -22,32 +23,45 @@ type Fault struct {
 	Times      int // requests it applies to; 0 = until ClearFaults
 }
 
-// InjectFault adds a fault; faults are tried in the order added.
-func (s *Server) InjectFault(f Fault) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.faults = append(s.faults, &f)
+// Faults is the list of faults a fake server applies to the requests it serves, shared by the
+// fakes of this project (the fake PMS uses it too).
+type Faults struct {
+	mu     sync.Mutex
+	faults []*Fault
 }
+
+// Inject adds a fault; faults are tried in the order added.
+func (fs *Faults) Inject(f Fault) {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	fs.faults = append(fs.faults, &f)
+}
+
+// Clear removes every fault.
+func (fs *Faults) Clear() {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	fs.faults = nil
+}
+
+// InjectFault adds a fault; faults are tried in the order added.
+func (s *Server) InjectFault(f Fault) { s.faults.Inject(f) }
 
 // ClearFaults removes every fault.
-func (s *Server) ClearFaults() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.faults = nil
-}
+func (s *Server) ClearFaults() { s.faults.Clear() }
 
-// takeFault returns a copy of the first fault matching r, consuming one use.
-func (s *Server) takeFault(r *http.Request) (Fault, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for i, f := range s.faults {
+// take returns a copy of the first fault matching r, consuming one use.
+func (fs *Faults) take(r *http.Request) (Fault, bool) {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	for i, f := range fs.faults {
 		if (f.Method != "" && !strings.EqualFold(f.Method, r.Method)) || !strings.HasPrefix(r.URL.Path, f.PathPrefix) {
 			continue
 		}
 		if f.Times > 0 {
 			f.Times--
 			if f.Times == 0 {
-				s.faults = append(s.faults[:i:i], s.faults[i+1:]...)
+				fs.faults = append(fs.faults[:i:i], fs.faults[i+1:]...)
 			}
 		}
 		return *f, true
@@ -55,10 +69,10 @@ func (s *Server) takeFault(r *http.Request) (Fault, bool) {
 	return Fault{}, false
 }
 
-// applyFault acts on a matching fault; true means the request is finished. handle serves the
+// Apply acts on a matching fault; true means the request is finished. handle serves the
 // request normally (for LoseAnswer).
-func (s *Server) applyFault(w http.ResponseWriter, r *http.Request, handle func(http.ResponseWriter)) bool {
-	f, ok := s.takeFault(r)
+func (fs *Faults) Apply(w http.ResponseWriter, r *http.Request, handle func(http.ResponseWriter)) bool {
+	f, ok := fs.take(r)
 	if !ok {
 		return false
 	}

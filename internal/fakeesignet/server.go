@@ -75,7 +75,7 @@ type Server struct {
 	clients   map[string]*clientEntry
 	counters  map[string]int
 	mgmtCalls int
-	faults    []*Fault
+	faults    Faults
 	realmKey  *signingKey
 	oidcKey   *signingKey
 	codes     map[string]*authCode
@@ -172,7 +172,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.log.Info("request", "method", r.Method, "path", r.URL.Path, "status", rec.status,
 			"duration", time.Since(start).Round(time.Microsecond))
 	}()
-	if s.applyFault(rec, r, func(w http.ResponseWriter) { s.dispatch(w, r, rt, id) }) {
+	if s.faults.Apply(rec, r, func(w http.ResponseWriter) { s.dispatch(w, r, rt, id) }) {
 		return
 	}
 	s.dispatch(rec, r, rt, id)

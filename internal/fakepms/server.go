@@ -18,6 +18,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/openg2p/esignet-operator/internal/fakeesignet"
 )
 
 // Release is the PMS release line mimicked.
@@ -89,7 +91,7 @@ type Server struct {
 	disabled  bool
 	clients   map[string]*record
 	counters  map[string]int
-	faults    []*Fault
+	faults    fakeesignet.Faults
 	eToken    string
 	eTokenExp time.Time
 	jwks      *keySet
@@ -180,7 +182,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.log.Info("request", "method", r.Method, "path", r.URL.Path, "status", rec.status,
 			"duration", time.Since(start).Round(time.Microsecond))
 	}()
-	if s.applyFault(rec, r, func(w http.ResponseWriter) { s.dispatch(w, r, rt, id) }) {
+	if s.faults.Apply(rec, r, func(w http.ResponseWriter) { s.dispatch(w, r, rt, id) }) {
 		return
 	}
 	s.dispatch(rec, r, rt, id)
