@@ -4,10 +4,9 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
-	"regexp"
 	"strings"
-	"unicode"
-	"unicode/utf8"
+
+	"github.com/openg2p/esignet-operator/internal/wire"
 )
 
 // classifyItems folds the kinds of an errors array into one. A validation
@@ -113,22 +112,5 @@ func classifyTransport(err error) Kind {
 	return KindTransient
 }
 
-// jwtLike matches compact JWS/JWE serialisations (bearer tokens); a proxy
-// that echoes our Authorization header must not leak it into an error.
-var jwtLike = regexp.MustCompile(`eyJ[A-Za-z0-9_-]{4,}(\.[A-Za-z0-9_-]*){1,4}`)
-
-// sanitize makes server-supplied text safe for an error string: tokens
-// redacted, control characters replaced, length capped at max runes.
-func sanitize(s string, max int) string {
-	s = jwtLike.ReplaceAllString(s, "[redacted]")
-	s = strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) || r == utf8.RuneError {
-			return ' '
-		}
-		return r
-	}, s)
-	if utf8.RuneCountInString(s) > max {
-		s = string([]rune(s)[:max]) + "…"
-	}
-	return s
-}
+// sanitize makes server-supplied text safe for an error string (wire.Sanitize).
+var sanitize = wire.Sanitize

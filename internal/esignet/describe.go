@@ -1,18 +1,12 @@
 package esignet
 
 import (
-	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
-	"io"
-	"net"
-	"net/url"
-	"os"
 	"regexp"
 	"strings"
-	"syscall"
+
+	"github.com/openg2p/esignet-operator/internal/wire"
 )
 
 // Fixed phrases of Describe's vocabulary (besides HTTP status codes, eSignet
@@ -30,10 +24,10 @@ const (
 	// established (refused, unreachable, no route, unknown host, dial
 	// timeout, a handshake with something that is not TLS) is one class,
 	// and so is a reset or truncated answer after it.
-	classConnFailed   = "connection failed"
-	classTimedOut     = "timed out"
-	classCancelled    = "cancelled"
-	classUntrustedTLS = "TLS handshake failed (certificate not trusted)"
+	classConnFailed   = wire.ConnFailed
+	classTimedOut     = wire.TimedOut
+	classCancelled    = wire.Cancelled
+	classUntrustedTLS = wire.UntrustedTLS
 	classUnexpected   = "unexpected error"
 )
 
@@ -180,58 +174,8 @@ func (e *TokenError) describe() string {
 	return strings.Join(parts, ": ")
 }
 
-// describeTransport classifies a failed exchange. Certificate errors are
-// named (only a CA bundle fixes them); otherwise, unless a connection was
-// established, every failure is classConnFailed — even a timeout, since
-// a dial timeout (filtered port) must read like a refusal.
-func describeTransport(err error) string {
-	switch {
-	case isCertError(err):
-		return classUntrustedTLS
-	case errors.Is(err, context.Canceled):
-		return classCancelled
-	}
-	var ce *connError
-	if errors.As(err, &ce) {
-		if ce.connected && isTimeout(err) {
-			return classTimedOut
-		}
-		return classConnFailed
-	}
-	// Not from a round trip of ours (a context that ended while waiting
-	// for a connection slot or a shared token fetch, or a foreign error).
-	if isTimeout(err) {
-		return classTimedOut
-	}
-	return classConnFailed
-}
-
-func isCertError(err error) bool {
-	var (
-		unknownCA   x509.UnknownAuthorityError
-		invalidCert x509.CertificateInvalidError
-		hostname    x509.HostnameError
-		verify      *tls.CertificateVerificationError
-	)
-	return errors.As(err, &unknownCA) || errors.As(err, &invalidCert) ||
-		errors.As(err, &hostname) || errors.As(err, &verify)
-}
-
-func isTimeout(err error) bool {
-	var t interface{ Timeout() bool }
-	return errors.Is(err, context.DeadlineExceeded) || errors.Is(err, os.ErrDeadlineExceeded) ||
-		(errors.As(err, &t) && t.Timeout())
-}
-
-// isTransport recognises foreign errors that a failed exchange produces.
-func isTransport(err error) bool {
-	var (
-		ne net.Error
-		ue *url.Error
-		se syscall.Errno
-		ce *connError
-	)
-	return errors.As(err, &ce) || errors.As(err, &ne) || errors.As(err, &ue) || errors.As(err, &se) ||
-		isCertError(err) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) ||
-		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
-}
+// The transport hygiene is shared with the other clients (internal/wire).
+var (
+	describeTransport = wire.DescribeTransport
+	isTransport       = wire.IsTransport
+)

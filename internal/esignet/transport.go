@@ -6,12 +6,11 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
-	"net/http/httptrace"
 	"strconv"
-	"sync/atomic"
 	"time"
+
+	"github.com/openg2p/esignet-operator/internal/wire"
 )
 
 const (
@@ -79,43 +78,10 @@ func NewHTTPClient(caBundlePEM []byte, timeout time.Duration) (*http.Client, err
 	return &http.Client{Transport: tr, Timeout: timeout, CheckRedirect: refuseRedirect}, nil
 }
 
-// connError is a failed round trip, remembering whether a connection (TCP
-// and, for https, TLS) had been established. Describe uses it to give every
-// failure before that point one description: whether an address refused,
-// was unreachable, had no route, did not resolve or silently dropped the
-// SYN must not be visible to whoever chose the URL.
-type connError struct {
-	err       error
-	connected bool
-}
-
-func (e *connError) Error() string { return e.err.Error() }
-func (e *connError) Unwrap() error { return e.err }
-
-// roundTrip sends req with hc (whose CheckRedirect must refuse redirects)
-// and notes whether a connection was obtained. Transport errors come back
-// as *connError.
-func roundTrip(hc *http.Client, req *http.Request) (*http.Response, error) {
-	var connected atomic.Bool
-	trace := &httptrace.ClientTrace{GotConn: func(httptrace.GotConnInfo) { connected.Store(true) }}
-	resp, err := hc.Do(req.WithContext(httptrace.WithClientTrace(req.Context(), trace)))
-	if err != nil {
-		return nil, &connError{err: err, connected: connected.Load()}
-	}
-	return resp, nil
-}
-
-// readCapped reads at most limit bytes of body; tooBig reports more.
-func readCapped(body io.Reader, limit int) (b []byte, tooBig bool, err error) {
-	b, err = io.ReadAll(io.LimitReader(body, int64(limit)+1))
-	if err != nil {
-		return nil, false, &connError{err: err, connected: true}
-	}
-	if len(b) > limit {
-		return nil, true, nil
-	}
-	return b, false, nil
-}
+var (
+	roundTrip  = wire.RoundTrip
+	readCapped = wire.ReadCapped
+)
 
 // exchange is one completed HTTP round trip.
 type exchange struct {

@@ -2,24 +2,12 @@ package pms
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
-	"errors"
 	"fmt"
-	"io"
-	"net"
 	"net/http"
-	"net/http/httptrace"
-	"net/url"
-	"os"
-	"regexp"
 	"strconv"
-	"strings"
-	"sync/atomic"
-	"syscall"
 	"time"
-	"unicode"
-	"unicode/utf8"
+
+	"github.com/openg2p/esignet-operator/internal/wire"
 )
 
 const (
@@ -44,39 +32,10 @@ func noRedirects(hc *http.Client) *http.Client {
 
 func isRedirect(status int) bool { return status >= 300 && status < 400 }
 
-// connError is a failed round trip, remembering whether a connection had been made, so that
-// Describe gives every failure before that point one description (a tenant choosing the URL
-// must not learn whether an address refused, had no route or dropped the SYN).
-type connError struct {
-	err       error
-	connected bool
-}
-
-func (e *connError) Error() string { return e.err.Error() }
-func (e *connError) Unwrap() error { return e.err }
-
-// roundTrip sends req with hc, noting whether a connection was obtained.
-func roundTrip(hc *http.Client, req *http.Request) (*http.Response, error) {
-	var connected atomic.Bool
-	trace := &httptrace.ClientTrace{GotConn: func(httptrace.GotConnInfo) { connected.Store(true) }}
-	resp, err := hc.Do(req.WithContext(httptrace.WithClientTrace(req.Context(), trace)))
-	if err != nil {
-		return nil, &connError{err: err, connected: connected.Load()}
-	}
-	return resp, nil
-}
-
-// readCapped reads at most limit bytes; tooBig reports more.
-func readCapped(body io.Reader, limit int) (b []byte, tooBig bool, err error) {
-	b, err = io.ReadAll(io.LimitReader(body, int64(limit)+1))
-	if err != nil {
-		return nil, false, &connError{err: err, connected: true}
-	}
-	if len(b) > limit {
-		return nil, true, nil
-	}
-	return b, false, nil
-}
+var (
+	roundTrip  = wire.RoundTrip
+	readCapped = wire.ReadCapped
+)
 
 // exchange is one completed round trip.
 type exchange struct {
@@ -131,81 +90,19 @@ func (c *Client) observe(op, outcome string, d time.Duration) {
 
 // Transport classes of Describe's vocabulary.
 const (
-	classConnFailed   = "connection failed"
-	classTimedOut     = "timed out"
-	classCancelled    = "cancelled"
-	classUntrustedTLS = "TLS handshake failed (certificate not trusted)"
+	classConnFailed   = wire.ConnFailed
+	classTimedOut     = wire.TimedOut
+	classCancelled    = wire.Cancelled
+	classUntrustedTLS = wire.UntrustedTLS
 	classUnexpected   = "unexpected error"
 )
 
-// describeTransport: certificate errors are named; otherwise, unless a connection was made,
-// every failure is "connection failed" (even a dial timeout).
-func describeTransport(err error) string {
-	switch {
-	case isCertError(err):
-		return classUntrustedTLS
-	case errors.Is(err, context.Canceled):
-		return classCancelled
-	}
-	var ce *connError
-	if errors.As(err, &ce) {
-		if ce.connected && isTimeout(err) {
-			return classTimedOut
-		}
-		return classConnFailed
-	}
-	if isTimeout(err) {
-		return classTimedOut
-	}
-	return classConnFailed
-}
+// The transport hygiene is eSignet's client's (internal/wire).
+var (
+	describeTransport = wire.DescribeTransport
+	isCertError       = wire.IsCertError
+	isTransport       = wire.IsTransport
+)
 
-func isCertError(err error) bool {
-	var (
-		unknownCA   x509.UnknownAuthorityError
-		invalidCert x509.CertificateInvalidError
-		hostname    x509.HostnameError
-		verify      *tls.CertificateVerificationError
-	)
-	return errors.As(err, &unknownCA) || errors.As(err, &invalidCert) ||
-		errors.As(err, &hostname) || errors.As(err, &verify)
-}
-
-func isTimeout(err error) bool {
-	var t interface{ Timeout() bool }
-	return errors.Is(err, context.DeadlineExceeded) || errors.Is(err, os.ErrDeadlineExceeded) ||
-		(errors.As(err, &t) && t.Timeout())
-}
-
-// isTransport recognises foreign errors a failed exchange produces.
-func isTransport(err error) bool {
-	var (
-		ne net.Error
-		ue *url.Error
-		se syscall.Errno
-		ce *connError
-	)
-	return errors.As(err, &ce) || errors.As(err, &ne) || errors.As(err, &ue) || errors.As(err, &se) ||
-		isCertError(err) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) ||
-		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
-}
-
-// jwtLike matches compact JWS/JWE (bearer tokens): a proxy echoing our Authorization header or
-// cookie must not leak it into an error.
-var jwtLike = regexp.MustCompile(`eyJ[A-Za-z0-9_-]{4,}(\.[A-Za-z0-9_-]*){1,4}`)
-
-// sanitize makes server text safe for an error string: tokens redacted, control characters
-// replaced, at most max runes.
-func sanitize(s string, max int) string {
-	s = jwtLike.ReplaceAllString(s, "[redacted]")
-	s = strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) || r == utf8.RuneError {
-			return ' '
-		}
-		return r
-	}, s)
-	if utf8.RuneCountInString(s) > max {
-		s = string([]rune(s)[:max]) + "…"
-	}
-	return s
-}
+// sanitize makes server text safe for an error string (wire.Sanitize).
+var sanitize = wire.Sanitize
