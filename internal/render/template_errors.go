@@ -8,6 +8,8 @@ import (
 	"strings"
 	"text/template"
 	"text/template/parse"
+	"unicode"
+	"unicode/utf8"
 )
 
 // TemplateError is a failed template execution as the relying party's status shows it: where
@@ -216,7 +218,7 @@ func (p *parsedTemplate) evalCategory(msg string, line, col int) string {
 	for _, c := range evalCategories {
 		if strings.HasPrefix(body, c.prefix) {
 			for _, n := range nodes {
-				if t, ok := n.(*parse.TemplateNode); ok && c.category == "template not defined" && len(t.Name) <= 64 {
+				if t, ok := n.(*parse.TemplateNode); ok && c.category == "template not defined" && len(t.Name) <= 64 && printableName(t.Name) {
 					return "template " + strconv.Quote(t.Name) + " not defined"
 				}
 				if d := nodeDetail(c.category, body[len(c.prefix):], n); d != "" {
@@ -283,4 +285,18 @@ func (p *parsedTemplate) offset(line, col int) (parse.Pos, bool) {
 		return 0, false
 	}
 	return parse.Pos(start + col), true
+}
+
+// printableName reports a name that prints as itself: valid UTF-8 without control characters (a
+// name with an invalid byte prints as U+FFFD, which the template does not contain).
+func printableName(s string) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) || r == utf8.RuneError { // text/template reads an invalid byte as U+FFFD
+			return false
+		}
+	}
+	return true
 }
