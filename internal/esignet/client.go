@@ -8,8 +8,9 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"strings"
 	"time"
+
+	"github.com/openg2p/esignet-operator/internal/wire"
 
 	"github.com/go-logr/logr"
 )
@@ -93,27 +94,9 @@ func New(cfg Config) (*Client, error) {
 	return c, nil
 }
 
-// parseBaseURL accepts an absolute https (or, if allowed, http) URL without
-// credentials, query or fragment; the trailing slash is dropped.
+// parseBaseURL accepts an absolute https (or, if allowed, http) URL (wire.ParseBaseURL).
 func parseBaseURL(raw string, allowHTTP bool) (*url.URL, error) {
-	u, err := url.Parse(raw)
-	if err != nil || u.Host == "" {
-		return nil, fmt.Errorf("esignet: BaseURL %q is not an absolute URL", raw)
-	}
-	switch {
-	case u.Scheme == "http" && !allowHTTP:
-		return nil, fmt.Errorf("esignet: BaseURL %q uses http:// but AllowInsecureHTTP is not set", u.Redacted())
-	case u.Scheme != "https" && u.Scheme != "http":
-		return nil, fmt.Errorf("esignet: BaseURL scheme %q is not https", u.Scheme)
-	case u.User != nil:
-		// Credentials in the URL would end up in every error string.
-		return nil, fmt.Errorf("esignet: BaseURL %q must not contain user info", u.Redacted())
-	case u.RawQuery != "" || u.Fragment != "":
-		return nil, fmt.Errorf("esignet: BaseURL %q must not have a query or fragment", raw)
-	}
-	u.Path = strings.TrimRight(u.Path, "/")
-	u.RawPath = strings.TrimRight(u.RawPath, "/")
-	return u, nil
+	return wire.ParseBaseURL("esignet", raw, allowHTTP)
 }
 
 // APIVersion returns the version the Client speaks.

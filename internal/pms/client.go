@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/openg2p/esignet-operator/internal/wire"
+
 	"github.com/go-logr/logr"
 
 	"github.com/openg2p/esignet-operator/internal/esignet"
@@ -103,26 +105,9 @@ func New(cfg Config) (*Client, error) {
 	return c, nil
 }
 
-// parseBaseURL accepts an absolute https (or, if allowed, http) URL without user info, query
-// or fragment; a trailing slash is dropped.
+// parseBaseURL accepts an absolute https (or, if allowed, http) URL (wire.ParseBaseURL).
 func parseBaseURL(raw string, allowHTTP bool) (*url.URL, error) {
-	u, err := url.Parse(raw)
-	if err != nil || u.Host == "" {
-		return nil, fmt.Errorf("pms: BaseURL %q is not an absolute URL", raw)
-	}
-	switch {
-	case u.Scheme == "http" && !allowHTTP:
-		return nil, fmt.Errorf("pms: BaseURL %q uses http:// but AllowInsecureHTTP is not set", u.Redacted())
-	case u.Scheme != "https" && u.Scheme != "http":
-		return nil, fmt.Errorf("pms: BaseURL scheme %q is not https", u.Scheme)
-	case u.User != nil:
-		return nil, fmt.Errorf("pms: BaseURL %q must not contain user info", u.Redacted())
-	case u.RawQuery != "" || u.Fragment != "":
-		return nil, fmt.Errorf("pms: BaseURL %q must not have a query or fragment", raw)
-	}
-	u.Path = strings.TrimRight(u.Path, "/")
-	u.RawPath = ""
-	return u, nil
+	return wire.ParseBaseURL("pms", raw, allowHTTP)
 }
 
 // Generation returns the generation the Client speaks.

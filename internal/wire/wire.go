@@ -8,6 +8,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -143,4 +144,27 @@ func Sanitize(s string, max int) string {
 		s = string([]rune(s)[:max]) + "…"
 	}
 	return s
+}
+
+// ParseBaseURL accepts an absolute https (or, if allowed, http) URL without credentials (they
+// would end up in every error string), query or fragment; the trailing slash is dropped. who
+// prefixes the errors.
+func ParseBaseURL(who, raw string, allowHTTP bool) (*url.URL, error) {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return nil, fmt.Errorf("%s: BaseURL %q is not an absolute URL", who, raw)
+	}
+	switch {
+	case u.Scheme == "http" && !allowHTTP:
+		return nil, fmt.Errorf("%s: BaseURL %q uses http:// but AllowInsecureHTTP is not set", who, u.Redacted())
+	case u.Scheme != "https" && u.Scheme != "http":
+		return nil, fmt.Errorf("%s: BaseURL scheme %q is not https", who, u.Scheme)
+	case u.User != nil:
+		return nil, fmt.Errorf("%s: BaseURL %q must not contain user info", who, u.Redacted())
+	case u.RawQuery != "" || u.Fragment != "":
+		return nil, fmt.Errorf("%s: BaseURL %q must not have a query or fragment", who, raw)
+	}
+	u.Path = strings.TrimRight(u.Path, "/")
+	u.RawPath = strings.TrimRight(u.RawPath, "/")
+	return u, nil
 }
