@@ -129,7 +129,10 @@ func FuzzAccepts(f *testing.F) {
 			if i := strings.IndexAny(rest, "?#"); i >= 0 {
 				rest = rest[:i]
 			}
-			if strings.Contains(rest, "//") {
+			// commons-validator accepts any file: URI without an authority before looking at its
+			// path (its special case, which Valid mirrors), so the path rule is for the others.
+			fileNoAuthority := strings.HasPrefix(strings.ToLower(s), "file:") && !strings.HasPrefix(s[5:], "//")
+			if strings.Contains(rest, "//") && !fileNoAuthority {
 				t.Fatalf("Valid(%q) with // in the path", s)
 			}
 		}

@@ -25,6 +25,7 @@ func TestValid(t *testing.T) {
 		"https://foo.localhost/cb":                       true,
 		"https://rp.example.org./cb":                     true,
 		"file:///tmp/x":                                  true,
+		"file:00//":                                      true, // commons: a file: URI without authority is valid whatever its path
 		"file://host/tmp/x":                              true,
 		"file://host:1/tmp/x":                            false,
 		"https://*.example.org/cb":                       false,
