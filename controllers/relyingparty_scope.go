@@ -45,11 +45,17 @@ type rpScope struct {
 	docs   map[string]render.Document // the rendered outputs, by name
 }
 
-// wakeAt asks for a pass at t (the earliest of all asked for).
+// wakeAt asks for a pass at t (the earliest of all asked for); a time already come (a rotation
+// with no overlap retires its previous client at once) asks for the next pass right away: the
+// operator's own writes wake nothing.
 func (sc *rpScope) wakeAt(t time.Time) {
-	if t.After(sc.now) {
-		sc.wake = schedule.Earliest(sc.wake, t)
+	if t.IsZero() {
+		return
 	}
+	if !t.After(sc.now) {
+		t = sc.now.Add(time.Millisecond)
+	}
+	sc.wake = schedule.Earliest(sc.wake, t)
 }
 
 // stepFunc is one stage of a reconcile: it returns nil to go on, or why it stopped.

@@ -217,3 +217,36 @@ func TestRotationScheduled(t *testing.T) {
 		t.Fatalf("no scheduled rotation event in %v", f.events("sched"))
 	}
 }
+
+// Regression: with no overlap the previous client is retired at once. The operator's own writes
+// no longer wake it, and the retirement's time had already come when it was scheduled, so no pass
+// was asked for: the previous client stayed ACTIVE until the next resync.
+func TestRotationWithoutOverlapRetiresAtOnce(t *testing.T) {
+	f := newFixture(t, fakeesignet.Options{})
+	f.newRP("zero")
+	old := f.waitReady("zero").Status.ClientID
+	f.update("zero", rotating("now", 0))
+	f.eventually("the previous client retired without a nudge", func() (bool, string) {
+		reg := f.get("zero").Status.Registration
+		return reg != nil && reg.Rotation == 1 && reg.Previous == nil && f.clientStatus(old) == "INACTIVE", fmt.Sprintf("%+v", reg)
+	})
+}
+
+// A time already come (the retirement of a rotation without overlap) asks for the next pass at
+// once; before, it asked for none, and in a separate process nothing else woke the resource.
+func TestWakeAtATimeAlreadyCome(t *testing.T) {
+	now := time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC)
+	sc := &rpScope{now: now}
+	sc.wakeAt(now)
+	if sc.wake.IsZero() || sc.wake.After(now.Add(time.Second)) {
+		t.Fatalf("wake %v for a time already come", sc.wake)
+	}
+	sc.wakeAt(now.Add(time.Hour))
+	if !sc.wake.Before(now.Add(time.Second)) {
+		t.Fatal("a later time replaced an earlier one")
+	}
+	z := &rpScope{now: now}
+	if z.wakeAt(time.Time{}); !z.wake.IsZero() {
+		t.Fatal("a zero time asked for a pass")
+	}
+}
