@@ -203,6 +203,8 @@ func TestProcParsing(t *testing.T) {
 	}
 }
 
+// loopbackURL is a pure check (nothing is dialled): the bench refuses to send traffic to any of
+// the non-loopback addresses below.
 func TestLoopbackURL(t *testing.T) {
 	for u, want := range map[string]bool{
 		"https://127.0.0.1:6443/": true, "http://[::1]:8080": true, "http://localhost:1": true, "http://127.3.4.5": true,

@@ -84,7 +84,7 @@ func TestEveryPMSCode(t *testing.T) {
 		{"PMS_XYZ_999", ReasonPMSRejected, ClassTerminal, false},
 		{"", ReasonPMSError, ClassRetryable, false},
 	}
-	const pmsText = "AuthPartner doesn't exists with this Id - tenant-x at 10.20.30.40:8080 eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln"
+	const pmsText = "AuthPartner doesn't exists with this Id - tenant-x at 127.20.30.40:8080 eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln"
 	seen := map[string]bool{}
 	for _, c := range cases {
 		seen[c.code] = true
@@ -105,7 +105,7 @@ func TestEveryPMSCode(t *testing.T) {
 		if !strings.Contains(d, string(c.reason)) || !strings.Contains(d, c.reason.Remedy()) || c.reason.Remedy() == "" {
 			t.Errorf("%q: Describe %q lacks reason or remedy", c.code, d)
 		}
-		for _, leak := range []string{"tenant-x", "10.20.30.40", "8080", "eyJ"} {
+		for _, leak := range []string{"tenant-x", "127.20.30.40", "8080", "eyJ"} {
 			if strings.Contains(d, leak) {
 				t.Errorf("%q: Describe quotes the remote: %q", c.code, d)
 			}
@@ -170,7 +170,7 @@ func TestSentinels(t *testing.T) {
 	if ClassOf(nil) != ClassNone || ReasonOf(nil) != "" || Describe(nil) != "" || RetryAfter(nil) != 0 {
 		t.Fatal("nil")
 	}
-	if ClassOf(errors.New("foreign")) != ClassRetryable || Describe(errors.New("dial tcp 10.0.0.1:22")) != classUnexpected {
+	if ClassOf(errors.New("foreign")) != ClassRetryable || Describe(errors.New("dial tcp 127.0.0.1:22")) != classUnexpected {
 		t.Fatal("foreign errors")
 	}
 	if RetryAfter(apiErr(opCreate, 200, "PMS_ESI_002", "")) != 5*time.Minute {

@@ -104,7 +104,7 @@ func TestAnswersThatAreNotPMSs(t *testing.T) {
 		class  pms.Class
 		detail string
 	}{
-		{"proxy page", 502, "<html>Bad Gateway " + longToken + " 10.9.8.7</html>", pms.ReasonPMSUnavailable, pms.ClassRetryable, "response is not PMS's JSON envelope"},
+		{"proxy page", 502, "<html>Bad Gateway " + longToken + " 127.9.8.7</html>", pms.ReasonPMSUnavailable, pms.ClassRetryable, "response is not PMS's JSON envelope"},
 		{"html with 200", 200, "<html>login " + longToken + "</html>", pms.ReasonPMSUnavailable, pms.ClassRetryable, "response is not PMS's JSON envelope"},
 		{"empty 400 (unreadable request)", 400, "", pms.ReasonInvalidRequest, pms.ClassTerminal, "empty response body"},
 		{"null response", 200, `{"response":null,"errors":[]}`, pms.ReasonPMSUnavailable, pms.ClassRetryable, "envelope has neither a response nor errors"},
@@ -125,7 +125,7 @@ func TestAnswersThatAreNotPMSs(t *testing.T) {
 		if !strings.Contains(d, c.detail) {
 			t.Errorf("%s: Describe %q lacks %q", c.name, d, c.detail)
 		}
-		for _, leak := range []string{longToken, "eyJhbGci", "10.9.8.7", "<html>", s.srv.Listener.Addr().String()} {
+		for _, leak := range []string{longToken, "eyJhbGci", "127.9.8.7", "<html>", s.srv.Listener.Addr().String()} {
 			if strings.Contains(err.Error(), leak) && leak != s.srv.Listener.Addr().String() || strings.Contains(d, leak) {
 				t.Errorf("%s: leaks %q: %v / %s", c.name, leak, err, d)
 			}

@@ -69,7 +69,7 @@ func TestServerErrorClassification(t *testing.T) {
 		says   string
 	}{
 		{pgconn.PgError{Code: "28P01", Message: `password authentication failed for user "spar"`}, false, AuthFailed, `password of user "spar"`},
-		{pgconn.PgError{Code: "28000", Message: `no pg_hba.conf entry for host "10.1.2.3", user "spar", database "spar", no encryption`}, false, AuthFailed, "pg_hba.conf"},
+		{pgconn.PgError{Code: "28000", Message: `no pg_hba.conf entry for host "127.1.2.3", user "spar", database "spar", no encryption`}, false, AuthFailed, "pg_hba.conf"},
 		{pgconn.PgError{Code: "3D000", Message: `database "spar" does not exist`}, false, DatabaseMissing, `database "spar" does not exist`},
 		{pgconn.PgError{Code: "42501", Message: "permission denied for table login_providers"}, false, PermissionDenied, `table "login_providers"`},
 		{pgconn.PgError{Code: "42501", Message: "permission denied for sequence login_providers_id_seq"}, false, PermissionDenied, `sequence "login_providers_id_seq"`},
@@ -109,7 +109,7 @@ func TestServerErrorClassification(t *testing.T) {
 			if tc.reason != IDTypeMissing && e.SQLState != tc.pe.Code {
 				t.Fatalf("SQLState %q", e.SQLState)
 			}
-			assertClean(t, err, append(r.secrets, testPassword, "db.internal", "10.1.2.3")...)
+			assertClean(t, err, append(r.secrets, testPassword, "db.internal", "127.1.2.3")...)
 			// Through execError as the driver returns it, wrapped.
 			err2 := c.execError(context.Background(), fmt.Errorf("wrapped: %w", &pe))
 			if ReasonOf(err2) != tc.reason {
