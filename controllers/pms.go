@@ -16,6 +16,7 @@ import (
 	"github.com/openg2p/esignet-operator/internal/keys"
 	"github.com/openg2p/esignet-operator/internal/metrics"
 	"github.com/openg2p/esignet-operator/internal/pms"
+	"github.com/openg2p/esignet-operator/internal/schedule"
 	"github.com/openg2p/esignet-operator/internal/step"
 )
 
@@ -152,11 +153,24 @@ func keyClientID(sc *rpScope, kp *keys.KeyPair) (string, *step.Stop) {
 	if sc.conn.pms == nil || sc.reg.Exists() {
 		return sc.want.detail.ClientID, nil
 	}
+	id, st := rotatedClientID(sc, kp, 0)
+	if st != nil {
+		return "", st
+	}
+	sc.want.detail.ClientID, sc.want.baseID = id, id
+	return id, nil
+}
+
+// rotatedClientID is the id of the client of rotation n with key kp: PMS's derivation from the
+// key for a provider registering through it, else the base id with its rotation suffix.
+func rotatedClientID(sc *rpScope, kp *keys.KeyPair, n int32) (string, *step.Stop) {
+	if sc.conn.pms == nil {
+		return schedule.ClientID(sc.want.baseID, n), nil
+	}
 	id, err := pmsClientID(kp)
 	if err != nil {
 		return "", &step.Stop{Condition: v1.ConditionKeyReady, Reason: v1.ReasonKeyInvalid, Terminal: true, Message: "deriving PMS's client id: " + err.Error()}
 	}
-	sc.want.detail.ClientID, sc.want.baseID = id, id
 	return id, nil
 }
 

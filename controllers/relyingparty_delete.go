@@ -13,7 +13,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
 	v1 "github.com/openg2p/esignet-operator/api/v1alpha1"
-	"github.com/openg2p/esignet-operator/internal/esignet"
 	"github.com/openg2p/esignet-operator/internal/registration"
 	"github.com/openg2p/esignet-operator/internal/step"
 )
@@ -91,21 +90,9 @@ func (r *RelyingPartyReconciler) deactivate(ctx context.Context, sc *rpScope) *s
 	}
 	defer release()
 	for _, id := range ids {
-		err := setInactive(loggerFor(ctx, sc, "delete"), sc, id)
-		if err == nil {
-			r.record(ctx, sc, "delete", corev1.EventTypeNormal, v1.EventClientDeactivated, "DeactivateClient",
-				fmt.Sprintf("Set client %s INACTIVE at eSignet", id))
-			continue
+		if st := r.setInactiveReported(ctx, sc, "delete", v1.ReasonDeactivating, id, "deactivating client"); st != nil {
+			return st
 		}
-		r.record(ctx, sc, "delete", corev1.EventTypeWarning, v1.EventDeactivationFailed, "DeactivateClient",
-			fmt.Sprintf("Deactivating client %s: %s", id, esignet.Describe(err)))
-		failed := &step.Stop{Condition: v1.ConditionRegistered, Reason: v1.ReasonDeactivating, Message: fmt.Sprintf("deactivating client %s: %s", id, esignet.Describe(err))}
-		if esignet.KindOf(err) == esignet.KindTransient {
-			failed.Err = err
-		} else {
-			failed.Requeue = requeueSlow
-		}
-		return failed
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package controllers
 import (
 	"context"
 	"fmt"
+	"maps"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -63,12 +64,9 @@ func (r *RelyingPartyReconciler) ensureRotated(ctx context.Context, sc *rpScope)
 			return st
 		}
 		n := sc.reg.Rotation + 1
-		id := schedule.ClientID(sc.want.baseID, n)
-		if sc.conn.pms != nil {
-			var err error
-			if id, err = pmsClientID(kp); err != nil {
-				return &step.Stop{Condition: v1.ConditionKeyReady, Reason: v1.ReasonKeyInvalid, Terminal: true, Message: "deriving PMS's client id: " + err.Error()}
-			}
+		id, st := rotatedClientID(sc, kp, n)
+		if st != nil {
+			return st
 		}
 		next = &registration.Record{ClientID: id, KeyID: kp.KeyID, Rotation: n, Trigger: d.Trigger}
 		r.record(ctx, sc, "rotate", corev1.EventTypeNormal, v1.EventRotationStarted, "RotateKey", fmt.Sprintf(
@@ -117,13 +115,9 @@ func (r *RelyingPartyReconciler) nextKey(ctx context.Context, sc *rpScope) (*key
 	}
 	data := map[string][]byte{}
 	if sc.secret != nil {
-		for k, v := range sc.secret.Data {
-			data[k] = v
-		}
+		maps.Copy(data, sc.secret.Data)
 	}
-	for k, v := range next {
-		data[k] = v
-	}
+	maps.Copy(data, next)
 	if st := r.writeKeySecret(ctx, sc, data); st != nil {
 		return nil, st
 	}
@@ -221,16 +215,21 @@ func (r *RelyingPartyReconciler) deactivateClient(ctx context.Context, sc *rpSco
 		return st
 	}
 	defer release()
-	err := setInactive(loggerFor(ctx, sc, "rotate"), sc, clientID)
+	return r.setInactiveReported(ctx, sc, "rotate", v1.ReasonESignetUnavailable, clientID, why)
+}
+
+// setInactiveReported makes the call (the caller holds a provider slot) and reports it: an
+// event either way; on failure a stop with reason, retried with backoff when transient.
+func (r *RelyingPartyReconciler) setInactiveReported(ctx context.Context, sc *rpScope, stepName, reason, clientID, why string) *step.Stop {
+	err := setInactive(loggerFor(ctx, sc, stepName), sc, clientID)
 	if err == nil {
-		r.record(ctx, sc, "rotate", corev1.EventTypeNormal, v1.EventClientDeactivated, "DeactivateClient",
+		r.record(ctx, sc, stepName, corev1.EventTypeNormal, v1.EventClientDeactivated, "DeactivateClient",
 			fmt.Sprintf("Set client %s INACTIVE at eSignet (%s)", clientID, why))
 		return nil
 	}
-	r.record(ctx, sc, "rotate", corev1.EventTypeWarning, v1.EventDeactivationFailed, "DeactivateClient",
-		fmt.Sprintf("%s %s: %s", why, clientID, esignet.Describe(err)))
-	failed := &step.Stop{Condition: v1.ConditionRegistered, Reason: v1.ReasonESignetUnavailable,
-		Message: fmt.Sprintf("%s %s: %s", why, clientID, esignet.Describe(err))}
+	msg := fmt.Sprintf("%s %s: %s", why, clientID, esignet.Describe(err))
+	r.record(ctx, sc, stepName, corev1.EventTypeWarning, v1.EventDeactivationFailed, "DeactivateClient", msg)
+	failed := &step.Stop{Condition: v1.ConditionRegistered, Reason: reason, Message: msg}
 	if esignet.KindOf(err) == esignet.KindTransient {
 		failed.Err = err
 	} else {
