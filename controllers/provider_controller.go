@@ -98,7 +98,7 @@ func (r *ProviderReconciler) Reconcile(ctx context.Context, req ctrl.Request) (c
 	if err := r.ensureInUseFinalizer(ctx, obj); err != nil {
 		return ctrl.Result{}, err
 	}
-	r.Secrets.track(r.key(obj), secretRefs(obj.ProviderSpec(), r.secretNamespace(obj)))
+	watched := r.Secrets.track(r.key(obj), secretRefs(obj.ProviderSpec(), r.secretNamespace(obj)))
 	base := obj.DeepCopyObject().(client.Object)
 	before := obj.ProviderStatus().DeepCopy()
 	conds := conditionWriter{generation: obj.GetGeneration(), conds: &obj.ProviderStatus().Conditions}
@@ -127,8 +127,14 @@ func (r *ProviderReconciler) Reconcile(ctx context.Context, req ctrl.Request) (c
 		return ctrl.Result{RequeueAfter: r.backoff(obj)}, nil
 	}
 	r.failures.Delete(obj.GetUID())
+	if !watched { // its Secrets are not watched (the bound on watches): look again later
+		return ctrl.Result{RequeueAfter: unwatchedRecheck}, nil
+	}
 	return ctrl.Result{}, nil
 }
+
+// unwatchedRecheck is how often a provider whose Secrets are beyond the watch bound is checked.
+const unwatchedRecheck = 5 * time.Minute
 
 // connect reuses the published connection while its configuration is unchanged, so the token
 // cache survives resyncs.

@@ -24,6 +24,9 @@ import (
 type secretWatch struct {
 	md     metadata.Interface
 	events map[string]chan event.GenericEvent // by provider kind
+	// max bounds the informers (each a watch on the API server): providers are the tenants' to
+	// create, and their Secrets beyond it are re-checked periodically instead of watched.
+	max int
 
 	mu      sync.Mutex
 	ctx     context.Context
@@ -37,7 +40,7 @@ type watchedSecret struct {
 }
 
 func newSecretWatch(md metadata.Interface) *secretWatch {
-	return &secretWatch{md: md, ctx: context.Background(),
+	return &secretWatch{md: md, ctx: context.Background(), max: maxWatchedSecrets,
 		events: map[string]chan event.GenericEvent{
 			v1.KindESignetProvider:        make(chan event.GenericEvent, 64),
 			v1.KindClusterESignetProvider: make(chan event.GenericEvent, 64),
@@ -60,21 +63,33 @@ func (w *secretWatch) Start(ctx context.Context) error {
 	return nil
 }
 
+// maxWatchedSecrets is how many Secrets are watched at most.
+const maxWatchedSecrets = 512
+
 // track sets the Secrets a provider references: new ones are watched, ones no provider
-// references any more are no longer.
-func (w *secretWatch) track(p providerKey, refs []types.NamespacedName) {
+// references any more are no longer. It reports false when the bound left some unwatched: the
+// caller then re-checks the provider periodically.
+func (w *secretWatch) track(p providerKey, refs []types.NamespacedName) bool {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.release(p)
+	all := true
+	var held []types.NamespacedName
 	for _, ref := range refs {
 		s, ok := w.secrets[ref]
 		if !ok {
+			if len(w.secrets) >= w.max {
+				all = false
+				continue
+			}
 			s = &watchedSecret{providers: map[providerKey]bool{}, stop: w.watch(ref)}
 			w.secrets[ref] = s
 		}
 		s.providers[p] = true
+		held = append(held, ref)
 	}
-	w.byOwner[p] = refs
+	w.byOwner[p] = held
+	return all
 }
 
 // forget stops watching for a provider that is gone.
