@@ -23,9 +23,18 @@ import (
 // by a rotation (ensureRotated) that registers a new client.
 func (r *RelyingPartyReconciler) ensureKey(ctx context.Context, sc *rpScope) *step.Stop {
 	name := sc.want.secretName
-	secret, err := r.readObject(ctx, sc.rp.Namespace, name, &corev1.Secret{})
+	secret, err := r.cachedObject(ctx, sc.rp.Namespace, name, &corev1.Secret{})
 	if err != nil {
 		return kubeFailure(v1.ConditionKeyReady, "reading Secret "+name, err)
+	}
+	// A cache miss is confirmed by a read before it is acted on, except on the way to a first
+	// key: there the create itself is the check (it never overwrites), which saves a read for
+	// every new resource and costs a key generation only when a Secret the cache does not hold
+	// (a foreign one, or one the cache has not seen yet) is in the way.
+	if secret == nil && (sc.reg.Exists() || sc.rp.Spec.Key.Adopt != nil) {
+		if secret, err = r.liveObject(ctx, sc.rp.Namespace, name, &corev1.Secret{}); err != nil {
+			return kubeFailure(v1.ConditionKeyReady, "reading Secret "+name, err)
+		}
 	}
 	if secret == nil {
 		switch {
@@ -35,7 +44,14 @@ func (r *RelyingPartyReconciler) ensureKey(ctx context.Context, sc *rpScope) *st
 		case sc.rp.Spec.Key.Adopt != nil:
 			return r.adoptKey(ctx, sc)
 		}
-		return r.generateKey(ctx, sc)
+		exists, st := r.generateKey(ctx, sc)
+		if !exists {
+			return st
+		}
+		if secret, err = r.liveObject(ctx, sc.rp.Namespace, name, &corev1.Secret{}); err != nil || secret == nil {
+			return &step.Stop{Condition: v1.ConditionKeyReady, Reason: v1.ReasonKubernetesError, Requeue: requeueSoon, Err: err,
+				Message: fmt.Sprintf("Secret %s was in the way of the new key, then could not be read; reading it again", name)}
+		}
 	}
 	s := secret.(*corev1.Secret)
 	adopt, st := keySecretOwnership(sc.rp, s, sc.want.detail.ClientID, r.Sealer)
@@ -86,28 +102,30 @@ func (r *RelyingPartyReconciler) keyLost(sc *rpScope, st *step.Stop) *step.Stop 
 	return nil
 }
 
-func (r *RelyingPartyReconciler) generateKey(ctx context.Context, sc *rpScope) *step.Stop {
+// generateKey makes a key pair and creates the key Secret with it; exists is true when a Secret
+// of that name was already there (nothing was written, and the caller reads that one).
+func (r *RelyingPartyReconciler) generateKey(ctx context.Context, sc *rpScope) (exists bool, st *step.Stop) {
 	want := sc.want
 	kp, err := keys.Generate(want.algorithm, want.rsaBits)
 	if err != nil {
-		return &step.Stop{Condition: v1.ConditionKeyReady, Reason: v1.ReasonKeyInvalid, Message: "generating key: " + err.Error(), Err: err}
+		return false, &step.Stop{Condition: v1.ConditionKeyReady, Reason: v1.ReasonKeyInvalid, Message: "generating key: " + err.Error(), Err: err}
 	}
 	id, st := keyClientID(sc, kp)
 	if st != nil {
-		return st
+		return false, st
 	}
 	data, err := kp.SecretData(id)
 	if err != nil {
-		return &step.Stop{Condition: v1.ConditionKeyReady, Reason: v1.ReasonKeyInvalid, Message: "encoding key: " + err.Error(), Err: err}
+		return false, &step.Stop{Condition: v1.ConditionKeyReady, Reason: v1.ReasonKeyInvalid, Message: "encoding key: " + err.Error(), Err: err}
 	}
-	if st := r.writeKeySecret(ctx, sc, data); st != nil {
-		return st
+	if exists, st := r.createKeySecret(ctx, sc, data); exists || st != nil {
+		return exists, st
 	}
 	r.record(ctx, sc, "key", corev1.EventTypeNormal, v1.EventKeyGenerated, "GenerateKey",
 		fmt.Sprintf("Generated %s key %s into Secret %s", kp.Algorithm, kp.KeyID, want.secretName))
 	sc.key = kp
 	sc.ok(v1.ConditionKeyReady, v1.ReasonKeyLoaded, fmt.Sprintf("%s key %s in Secret %s", kp.Algorithm, kp.KeyID, want.secretName))
-	return nil
+	return false, nil
 }
 
 // writeKeySecret creates the key Secret with data, or, when it exists, replaces its data under
@@ -130,6 +148,20 @@ func (r *RelyingPartyReconciler) writeKeySecret(ctx context.Context, sc *rpScope
 		sc.secret, sc.ring = s, keys.ReadRing(s.Data)
 		return nil
 	}
+	if exists, st := r.createKeySecret(ctx, sc, data); exists {
+		// The next pass reads the key that is there.
+		return &step.Stop{Condition: v1.ConditionKeyReady, Reason: v1.ReasonKubernetesError, Requeue: requeueSoon,
+			Message: fmt.Sprintf("Secret %s appeared while the key was written; reading it again", name)}
+	} else if st != nil {
+		return st
+	}
+	return nil
+}
+
+// createKeySecret creates the key Secret with data. A create never overwrites: exists is true
+// when a Secret of that name is already there, and nothing was written.
+func (r *RelyingPartyReconciler) createKeySecret(ctx context.Context, sc *rpScope, data map[string][]byte) (exists bool, st *step.Stop) {
+	name := sc.want.secretName
 	secret := &corev1.Secret{
 		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: sc.rp.Namespace,
 			Labels: objectLabels(sc.rp, roleKey), Annotations: templateAnnotations(sc.rp),
@@ -137,18 +169,15 @@ func (r *RelyingPartyReconciler) writeKeySecret(ctx context.Context, sc *rpScope
 		Type: corev1.SecretTypeOpaque,
 		Data: data,
 	}
-	// Create never overwrites: if the Secret appeared since the read, this fails and the next
-	// pass reads the key that is there.
 	if err := r.Create(ctx, secret, client.FieldOwner(fieldManager)); err != nil {
 		if apierrors.IsAlreadyExists(err) {
-			return &step.Stop{Condition: v1.ConditionKeyReady, Reason: v1.ReasonKubernetesError, Requeue: requeueSoon,
-				Message: fmt.Sprintf("Secret %s appeared while the key was generated; reading it again", name)}
+			return true, nil
 		}
-		return kubeFailure(v1.ConditionKeyReady, "creating Secret "+name, err)
+		return false, kubeFailure(v1.ConditionKeyReady, "creating Secret "+name, err)
 	}
 	r.own.wroteObject("Secret", secret)
 	sc.secret, sc.ring = secret, keys.ReadRing(secret.Data)
-	return nil
+	return false, nil
 }
 
 // keySecretOwnership accepts a Secret the operator created for this resource, and one it

@@ -10,7 +10,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/validation"
 	corev1ac "k8s.io/client-go/applyconfigurations/core/v1"
 	metav1ac "k8s.io/client-go/applyconfigurations/meta/v1"
@@ -85,15 +84,18 @@ func retainedFor(obj metav1.Object, rp *v1.ESignetRelyingParty) bool {
 		metav1.GetControllerOf(obj) == nil
 }
 
-// readObject reads from the cache, then from the API server when the cache does not have the
-// object: the cache holds only what the operator labels, and may not yet hold what it just
-// wrote. It returns nil when the object does not exist.
-func (r *RelyingPartyReconciler) readObject(ctx context.Context, ns, name string, obj client.Object) (client.Object, error) {
-	key := client.ObjectKey{Namespace: ns, Name: name}
-	err := r.Get(ctx, key, obj)
-	if apierrors.IsNotFound(err) {
-		err = r.APIReader.Get(ctx, key, obj)
-	}
+// cachedObject reads from the cache, which holds only what the operator labels and may not yet
+// hold what it just wrote; nil when the cache does not have the object.
+func (r *RelyingPartyReconciler) cachedObject(ctx context.Context, ns, name string, obj client.Object) (client.Object, error) {
+	return found(obj, r.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, obj))
+}
+
+// liveObject reads from the API server; nil when the object does not exist.
+func (r *RelyingPartyReconciler) liveObject(ctx context.Context, ns, name string, obj client.Object) (client.Object, error) {
+	return found(obj, r.APIReader.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, obj))
+}
+
+func found(obj client.Object, err error) (client.Object, error) {
 	switch {
 	case apierrors.IsNotFound(err):
 		return nil, nil
@@ -151,42 +153,95 @@ func outputKind(doc render.Document) string {
 
 // writeOutput makes the named object hold the document, refusing to touch one it does not
 // own. Unchanged content costs no write.
+//
+// An object the cache does not hold is created: the create is the check that nothing is in the
+// way (it never overwrites), so a new output costs one request and no read. Only when something
+// is there (a foreign object, which the label-filtered cache does not hold, or one of the
+// operator's not yet in the cache) is it read and, if it is this resource's, patched.
 func (r *RelyingPartyReconciler) writeOutput(ctx context.Context, sc *rpScope, out v1.Output, doc render.Document) (bool, *step.Stop) {
-	var existing client.Object = &corev1.ConfigMap{}
-	if doc.Secret {
-		existing = &corev1.Secret{}
-	}
-	existing, err := r.readObject(ctx, sc.rp.Namespace, out.Name, existing)
+	kind := outputKind(doc)
+	existing, err := r.cachedObject(ctx, sc.rp.Namespace, out.Name, emptyOutput(doc))
 	if err != nil {
-		return false, kubeFailure(v1.ConditionConfigRendered, fmt.Sprintf("reading %s %s", outputKind(doc), out.Name), err)
+		return false, kubeFailure(v1.ConditionConfigRendered, fmt.Sprintf("reading %s %s", kind, out.Name), err)
 	}
-	if existing != nil && !ownedBy(existing, sc.rp) && !retainedFor(existing, sc.rp) {
+	if existing == nil {
+		obj := emptyOutput(doc)
+		obj.SetName(out.Name)
+		obj.SetNamespace(sc.rp.Namespace)
+		setOutput(obj, sc.rp, doc)
+		err := r.Create(ctx, obj, client.FieldOwner(fieldManager))
+		if err == nil {
+			r.own.wroteObject(kind, obj)
+			return true, nil
+		}
+		if !apierrors.IsAlreadyExists(err) {
+			return false, kubeFailure(v1.ConditionConfigRendered, fmt.Sprintf("creating %s %s", kind, out.Name), err)
+		}
+		if existing, err = r.liveObject(ctx, sc.rp.Namespace, out.Name, emptyOutput(doc)); err != nil || existing == nil {
+			return false, &step.Stop{Condition: v1.ConditionConfigRendered, Reason: v1.ReasonKubernetesError, Requeue: requeueSoon, Err: err,
+				Message: fmt.Sprintf("%s %s was in the way of the create, then could not be read; writing it again", kind, out.Name)}
+		}
+	}
+	if !ownedBy(existing, sc.rp) && !retainedFor(existing, sc.rp) {
 		return false, &step.Stop{Condition: v1.ConditionConfigRendered, Reason: v1.ReasonOutputNotOwned, Terminal: true, Message: fmt.Sprintf(
 			"%s %s exists and was not created by the operator for this resource; it is left untouched: choose another output name or remove it",
-			outputKind(doc), out.Name)}
+			kind, out.Name)}
 	}
-	if existing != nil && metadataCurrent(existing, sc.rp, roleOutput) && sameData(existing, doc) {
+	if metadataCurrent(existing, sc.rp, roleOutput) && sameData(existing, doc) {
 		return false, nil
 	}
-	ac := outputApplyConfig(sc.rp, out.Name, doc)
-	if err := r.Apply(ctx, ac, client.FieldOwner(fieldManager), client.ForceOwnership); err != nil {
-		return false, kubeFailure(v1.ConditionConfigRendered, fmt.Sprintf("writing %s %s", outputKind(doc), out.Name), err)
+	// A merge patch from the object read, under its resourceVersion: the data is replaced whole
+	// (keys no longer rendered are removed), labels, annotations and owner references of others
+	// are kept, and a change made since the read is read again rather than overwritten.
+	obj := existing.DeepCopyObject().(client.Object)
+	setOutput(obj, sc.rp, doc)
+	if err := r.Patch(ctx, obj, client.MergeFromWithOptions(existing, client.MergeFromWithOptimisticLock{}), client.FieldOwner(fieldManager)); err != nil {
+		if apierrors.IsConflict(err) {
+			return false, &step.Stop{Condition: v1.ConditionConfigRendered, Reason: v1.ReasonKubernetesError, Requeue: requeueSoon,
+				Message: fmt.Sprintf("%s %s changed while it was written; reading it again", kind, out.Name)}
+		}
+		return false, kubeFailure(v1.ConditionConfigRendered, fmt.Sprintf("writing %s %s", kind, out.Name), err)
 	}
-	r.own.wroteApplied(ac)
+	r.own.wroteObject(kind, obj)
 	return true, nil
 }
 
-func outputApplyConfig(rp *v1.ESignetRelyingParty, name string, doc render.Document) runtime.ApplyConfiguration {
+func emptyOutput(doc render.Document) client.Object {
 	if doc.Secret {
-		return corev1ac.Secret(name, rp.Namespace).WithLabels(objectLabels(rp, roleOutput)).WithAnnotations(templateAnnotations(rp)).
-			WithOwnerReferences(ownerRefAC(rp)).WithType(corev1.SecretTypeOpaque).WithData(doc.Data)
+		return &corev1.Secret{}
 	}
-	data := make(map[string]string, len(doc.Data))
-	for k, v := range doc.Data {
-		data[k] = string(v)
+	return &corev1.ConfigMap{}
+}
+
+// setOutput gives obj the operator's labels, the template's annotations, the controller
+// reference and the document as its whole data, keeping what others set besides.
+func setOutput(obj client.Object, rp *v1.ESignetRelyingParty, doc render.Document) {
+	labels := maps.Clone(obj.GetLabels())
+	if labels == nil {
+		labels = map[string]string{}
 	}
-	return corev1ac.ConfigMap(name, rp.Namespace).WithLabels(objectLabels(rp, roleOutput)).WithAnnotations(templateAnnotations(rp)).
-		WithOwnerReferences(ownerRefAC(rp)).WithData(data)
+	maps.Copy(labels, objectLabels(rp, roleOutput))
+	obj.SetLabels(labels)
+	if ann := templateAnnotations(rp); len(ann) > 0 {
+		all := maps.Clone(obj.GetAnnotations())
+		if all == nil {
+			all = map[string]string{}
+		}
+		maps.Copy(all, ann)
+		obj.SetAnnotations(all)
+	}
+	if !metav1.IsControlledBy(obj, rp) {
+		obj.SetOwnerReferences(append(obj.GetOwnerReferences(), controllerRef(rp)))
+	}
+	switch o := obj.(type) {
+	case *corev1.Secret:
+		o.Type, o.Data = corev1.SecretTypeOpaque, maps.Clone(doc.Data)
+	case *corev1.ConfigMap:
+		o.Data, o.BinaryData = make(map[string]string, len(doc.Data)), nil
+		for k, v := range doc.Data {
+			o.Data[k] = string(v)
+		}
+	}
 }
 
 func sameData(obj client.Object, doc render.Document) bool {

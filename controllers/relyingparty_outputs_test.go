@@ -1,6 +1,7 @@
 package controllers
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -107,5 +108,50 @@ func TestBrokenTemplateIsReportedThenFixed(t *testing.T) {
 	rp = f.waitReady("tmpl")
 	if got := string(f.secret("tmpl-out").Data["config"]); got != "kid="+rp.Status.KeyID {
 		t.Errorf("template output %q", got)
+	}
+}
+
+// An output name taken by an object the operator did not create for this resource is refused
+// and left as it was, whether or not the cache holds it (an unlabelled object is created-into
+// and found there; a labelled one is found in the cache). An owned output edited by hand gets
+// its rendered data back whole, keeping what others added to its metadata.
+func TestOutputsForeignAndHandEdited(t *testing.T) {
+	f := newFixture(t, fakeesignet.Options{})
+	f.create(&corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: f.ns, Name: "theirs-env"}, Data: map[string]string{"x": "y"}})
+	f.create(&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: f.ns, Name: "theirs-oidc",
+		Labels: map[string]string{LabelManagedBy: LabelManagedByValue, LabelRelyingParty: "other"}}, Data: map[string][]byte{"x": []byte("y")}})
+	for _, out := range []v1.Output{{Format: "env", Name: "theirs-env"}, {Format: "oidc", Name: "theirs-oidc"}} {
+		name := "taker-" + out.Format
+		f.newRP(name, func(r *v1.ESignetRelyingParty) { r.Spec.Outputs = []v1.Output{out} })
+		rp := f.waitCondition(name, v1.ConditionConfigRendered, metav1.ConditionFalse, v1.ReasonOutputNotOwned)
+		if msg := f.condition(rp, v1.ConditionConfigRendered).Message; !strings.Contains(msg, out.Name) {
+			t.Errorf("%s: message does not name the object: %s", name, msg)
+		}
+	}
+	cm := &corev1.ConfigMap{}
+	f.mustGet("theirs-env", cm)
+	if len(cm.Data) != 1 || cm.Data["x"] != "y" || len(cm.OwnerReferences) != 0 || len(cm.Labels) != 0 {
+		t.Fatalf("foreign ConfigMap was modified: %+v", cm)
+	}
+	if s := f.secret("theirs-oidc"); len(s.Data) != 1 || string(s.Data["x"]) != "y" || len(s.OwnerReferences) != 0 {
+		t.Fatalf("foreign Secret was modified: %+v", s)
+	}
+
+	f.newRP("edited", func(r *v1.ESignetRelyingParty) { r.Spec.Outputs = []v1.Output{{Format: "oidc", Name: "edited-oidc"}} })
+	f.waitReady("edited")
+	want := f.secret("edited-oidc").Data
+	s := f.secret("edited-oidc")
+	s.Data["extra"] = []byte("by hand")
+	s.Data["client_id"] = []byte("tampered")
+	s.Annotations = map[string]string{"example.org/note": "kept"}
+	if err := k8sClient.Update(f.ctx, s); err != nil {
+		t.Fatal(err)
+	}
+	f.eventually("output restored", func() (bool, string) {
+		got := f.secret("edited-oidc")
+		return len(got.Data) == len(want) && string(got.Data["client_id"]) == string(want["client_id"]) && got.Data["extra"] == nil, fmt.Sprint(len(got.Data))
+	})
+	if got := f.secret("edited-oidc"); got.Annotations["example.org/note"] != "kept" {
+		t.Fatalf("another writer's annotation was removed: %v", got.Annotations)
 	}
 }
