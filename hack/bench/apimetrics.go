@@ -91,10 +91,10 @@ func (c requestCounts) total(keep func(reqKey) bool) float64 {
 // writeClass sorts a write by what it touched, as the table reports it.
 func writeClass(k reqKey) string {
 	switch {
-	case k.resource == "secrets" && (k.verb == "POST" || k.verb == "CREATE"):
-		return "Secret creates"
+	case (k.resource == "secrets" || k.resource == "configmaps") && (k.verb == "POST" || k.verb == "CREATE"):
+		return "Secret and ConfigMap creates"
 	case k.resource == "secrets" || k.resource == "configmaps":
-		return "Secret and ConfigMap writes"
+		return "Secret and ConfigMap updates"
 	case k.resource == "esignetrelyingparties" && k.subresource == "status":
 		return "relying-party status writes"
 	case k.resource == "esignetrelyingparties":

@@ -51,6 +51,7 @@ const apiserverMetrics = `# HELP apiserver_request_total [STABLE] Counter of api
 apiserver_request_total{code="201",component="apiserver",dry_run="",group="",resource="secrets",scope="resource",subresource="",verb="POST",version="v1"} 100
 apiserver_request_total{code="200",component="apiserver",dry_run="",group="",resource="secrets",scope="resource",subresource="",verb="APPLY",version="v1"} 400
 apiserver_request_total{code="409",component="apiserver",dry_run="",group="",resource="secrets",scope="resource",subresource="",verb="POST",version="v1"} 2
+apiserver_request_total{code="201",component="apiserver",dry_run="",group="",resource="configmaps",scope="resource",subresource="",verb="POST",version="v1"} 50
 apiserver_request_total{code="200",component="apiserver",dry_run="",group="esignet.openg2p.org",resource="esignetrelyingparties",scope="resource",subresource="status",verb="APPLY",version="v1alpha1"} 1e+02
 apiserver_request_total{code="201",component="apiserver",dry_run="",group="esignet.openg2p.org",resource="esignetrelyingparties",scope="resource",subresource="",verb="POST",version="v1alpha1"} 100
 apiserver_request_total{code="200",component="apiserver",dry_run="",group="",resource="secrets",scope="resource",subresource="",verb="GET",version="v1"} 600
@@ -66,8 +67,8 @@ func TestParseSamples(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(all) != 11 {
-		t.Fatalf("%d samples, want 11", len(all))
+	if len(all) != 12 {
+		t.Fatalf("%d samples, want 12", len(all))
 	}
 	last := all[len(all)-1]
 	if last.name != "weird_metric" || last.labels["label"] != `a "quoted" \ value, with } brace` || last.value != 4 {
@@ -77,8 +78,8 @@ func TestParseSamples(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(only) != 9 {
-		t.Fatalf("%d apiserver_request_total samples, want 9", len(only))
+	if len(only) != 10 {
+		t.Fatalf("%d apiserver_request_total samples, want 10", len(only))
 	}
 	if got := sum(only, "apiserver_request_total", map[string]string{"resource": "secrets", "verb": "POST"}); got != 102 {
 		t.Fatalf("sum of secret creates %v, want 102", got)
@@ -109,7 +110,7 @@ func TestRequestCountsSinceAndClasses(t *testing.T) {
 		t.Errorf("reads %v, want 500 (the non-resource GET left out)", got)
 	}
 	classes := d.writesByClass()
-	want := map[string]float64{"Secret creates": 102, "Secret and ConfigMap writes": 400, "relying-party status writes": 100, "events": 300}
+	want := map[string]float64{"Secret and ConfigMap creates": 152, "Secret and ConfigMap updates": 400, "relying-party status writes": 100, "events": 300}
 	for k, v := range want {
 		if classes[k] != v {
 			t.Errorf("%s: %v, want %v (all: %v)", k, classes[k], v, classes)
@@ -118,8 +119,8 @@ func TestRequestCountsSinceAndClasses(t *testing.T) {
 	if got := d.total(func(k reqKey) bool { return isWrite(k) && k.failed }); got != 2 {
 		t.Errorf("failed writes %v, want 2", got)
 	}
-	if got := objectWrites(d); got != 602 {
-		t.Errorf("object writes %v, want 602", got)
+	if got := objectWrites(d); got != 652 {
+		t.Errorf("object writes %v, want 652", got)
 	}
 	if got := d.describe(isWrite); !strings.HasPrefix(got, "APPLY secrets 400, POST events 300, ") || !strings.Contains(got, "POST secrets (failed) 2") {
 		t.Errorf("describe: %s", got)

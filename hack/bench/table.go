@@ -126,8 +126,8 @@ func tableRows() []row {
 			return fmt.Sprintf("%.2f (%s)", perItem(float64(r.readyCalls.ClientMgmtCalls), r.n), r.readyCalls.mgmtByPattern())
 		}},
 		{"Kubernetes writes per relying party, events aside (target 7)", func(r *result) string { return perRP(r, objectWrites(r.readyRequests)) }},
-		{"· key Secret creates (target 1)", classPerRP("Secret creates")},
-		{"· output Secret/ConfigMap writes (target 5)", classPerRP("Secret and ConfigMap writes")},
+		{"· Secret and ConfigMap creates: key Secret and five outputs (target 6)", classPerRP("Secret and ConfigMap creates")},
+		{"· Secret and ConfigMap updates (target 0)", classPerRP("Secret and ConfigMap updates")},
 		{"· status writes (target 1)", classPerRP("relying-party status writes")},
 		{"· relying-party metadata writes (finalizer, registration record)", classPerRP("relying-party writes (metadata, spec)")},
 		{"· other writes", classPerRP("other")},
