@@ -81,6 +81,7 @@ func (r *RelyingPartyReconciler) Reconcile(ctx context.Context, req ctrl.Request
 		return ctrl.Result{}, err
 	}
 	sc := &rpScope{rp: rp, log: logf.FromContext(ctx), reg: registration.Load(rp, r.Sealer), now: r.Clock.Now(), policy: schedule.PolicyFor(rp.Spec.Key)}
+	defer r.sendEvents(sc)
 	if !rp.DeletionTimestamp.IsZero() {
 		return r.finalize(ctx, sc)
 	}
@@ -216,9 +217,18 @@ func (r *RelyingPartyReconciler) record(ctx context.Context, sc *rpScope, stepNa
 	}
 }
 
+// event records an event of the pass; sendEvents sends them when it ends.
 func (r *RelyingPartyReconciler) event(sc *rpScope, eventType, reason, action, message string) {
-	if r.Recorder != nil {
-		r.Recorder.Eventf(sc.rp, nil, eventType, reason, action, "%s", message)
+	sc.events = append(sc.events, pendingEvent{eventType, reason, action, message})
+}
+
+// sendEvents sends a pass's events, its normal ones as one (combineEvents).
+func (r *RelyingPartyReconciler) sendEvents(sc *rpScope) {
+	if r.Recorder == nil {
+		return
+	}
+	for _, e := range combineEvents(sc.events) {
+		r.Recorder.Eventf(sc.rp, nil, e.eventType, e.reason, e.action, "%s", e.note)
 	}
 }
 

@@ -43,6 +43,7 @@ type rpScope struct {
 	wake   time.Time                  // when something the operator does on its own falls due
 	note   string                     // a rotation waiting, for the Registered condition
 	docs   map[string]render.Document // the rendered outputs, by name
+	events []pendingEvent             // recorded by the steps, sent when the pass ends
 }
 
 // wakeAt asks for a pass at t (the earliest of all asked for); a time already come (a rotation

@@ -256,7 +256,7 @@ func (e *Env) TenantsCannotReachEachOther(t *testing.T) {
 			}
 		}
 	}
-	for _, want := range []string{mallory + ".app", v1.EventKeyGenerated, v1.EventClientCreated} {
+	for _, want := range []string{mallory + ".app", keyGeneratedNote, v1.EventClientCreated} {
 		if !strings.Contains(blob, want) { // the view is what it should be: her objects and events
 			t.Fatalf("mallory's view of her namespace lacks %q", want)
 		}
