@@ -272,3 +272,19 @@ func TestTrackerCountsReadyAndFlaps(t *testing.T) {
 		t.Fatal("a generation never seen Ready was waited for successfully")
 	}
 }
+
+func TestFloorIsTheMeanOfBothMeasurements(t *testing.T) {
+	before := floorResult{keygen: 8 * time.Second, writes: 2 * time.Second, cpu: cpuUse{"bench": 16, "kube-apiserver": 4}}
+	after := floorResult{keygen: 12 * time.Second, writes: 8 * time.Second, cpu: cpuUse{"bench": 20, "kube-apiserver": 8}}
+	one := &result{floor: before}
+	if got := one.floorTotal(); got != 10*time.Second {
+		t.Errorf("one measurement: %v, want 10s", got)
+	}
+	both := &result{floor: before, floorAfter: after}
+	if got := both.floorTotal(); got != 15*time.Second {
+		t.Errorf("both: %v, want 15s", got)
+	}
+	if got := both.floorCPU("bench", "kube-apiserver"); got != 24 {
+		t.Errorf("both CPU: %v, want 24", got)
+	}
+}

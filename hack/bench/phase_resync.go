@@ -81,8 +81,10 @@ func (r *benchRun) saveHeapProfile(ctx context.Context, phase string) {
 
 // restartAndSettle replaces the manager and measures its first pass over every relying party.
 func (r *benchRun) restartAndSettle(ctx context.Context) (resyncResult, error) {
-	if err := r.mgr.stop(30 * time.Second); err != nil {
-		return resyncResult{}, fmt.Errorf("stopping the manager: %w", err)
+	if r.mgr.running() { // the second floor stops it first
+		if err := r.mgr.stop(30 * time.Second); err != nil {
+			return resyncResult{}, fmt.Errorf("stopping the manager: %w", err)
+		}
 	}
 	apiBefore, err := r.cp.apiRequests(ctx)
 	if err != nil {
