@@ -87,14 +87,7 @@ func (r *benchRun) startControlPlane(assets string) error {
 }
 
 func (r *benchRun) measureFloor(ctx context.Context) error {
-	r.say("floor: %d RS256 2048 key generations, then %d writes by a plain client at concurrency %d", r.n, r.n*7, r.cfg.workers)
-	f, err := measureFloor(ctx, r.cp, r.n, r.cfg.workers)
-	if err != nil {
-		return err
-	}
-	r.res.floor = f
-	r.sayFloor(f)
-	return nil
+	return r.floorInto(ctx, &r.res.floor, "floor")
 }
 
 // measureFloorAgain stops the manager (the restart phase starts a new one) and measures the
@@ -103,19 +96,19 @@ func (r *benchRun) measureFloorAgain(ctx context.Context) error {
 	if err := r.mgr.stop(30 * time.Second); err != nil {
 		return fmt.Errorf("stopping the manager: %w", err)
 	}
-	r.say("floor again, the manager stopped: %d key generations, then %d writes", r.n, r.n*7)
+	return r.floorInto(ctx, &r.res.floorAfter, "floor again, the manager stopped")
+}
+
+func (r *benchRun) floorInto(ctx context.Context, dst *floorResult, what string) error {
+	r.say("%s: %d RS256 2048 key generations, then %d writes by a plain client at concurrency %d", what, r.n, r.n*7, r.cfg.workers)
 	f, err := measureFloor(ctx, r.cp, r.n, r.cfg.workers)
 	if err != nil {
 		return err
 	}
-	r.res.floorAfter = f
-	r.sayFloor(f)
-	return nil
-}
-
-func (r *benchRun) sayFloor(f floorResult) {
-	r.say("floor: keys %s on %d goroutines, writes %s, total %s; CPU %s", f.keygen.Round(time.Millisecond), f.keyWorkers,
+	*dst = f
+	r.say("%s: keys %s on %d goroutines, writes %s, total %s; CPU %s", what, f.keygen.Round(time.Millisecond), f.keyWorkers,
 		f.writes.Round(time.Millisecond), f.total().Round(time.Millisecond), f.cpu)
+	return nil
 }
 
 // startOperator starts the fake eSignet, the manager with its ServiceAccount, and the provider.
