@@ -134,13 +134,7 @@ func TestDeletionWithoutProviderIsAbandonedWithAWarning(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.waitGone("orphan")
-	found := false
-	for _, e := range f.events("orphan") {
-		found = found || strings.HasPrefix(e, v1.EventDeactivationAbandoned+":")
-	}
-	if !found {
-		t.Fatalf("no %s event: %v", v1.EventDeactivationAbandoned, f.events("orphan"))
-	}
+	f.waitEvent("orphan", "a "+v1.EventDeactivationAbandoned+" event", func(e string) bool { return strings.HasPrefix(e, v1.EventDeactivationAbandoned+":") })
 	if c, _ := f.fake.Client(f.ns + ".orphan"); c.Status != "ACTIVE" {
 		t.Fatalf("client %s", c.Status)
 	}

@@ -2,7 +2,6 @@ package controllers
 
 import (
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -66,9 +65,7 @@ func TestRolloutOnOutputChange(t *testing.T) {
 		t.Fatalf("status.outputs[0].rolledOut %+v", rp.Status.Outputs[0].RolledOut)
 	}
 	// The first pass's one event tells of the restarts among its other actions.
-	if !slices.ContainsFunc(f.events("portal"), func(e string) bool { return strings.Contains(e, "; Restarted ") }) {
-		t.Fatalf("no event tells of the restarts in %q", f.events("portal"))
-	}
+	f.waitEvent("portal", "an event telling of the restarts", func(e string) bool { return strings.Contains(e, "; Restarted ") })
 
 	// A change that leaves the output as it is restarts nothing.
 	rv := dep.ResourceVersion

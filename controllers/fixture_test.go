@@ -210,6 +210,21 @@ func controllerMetric(t testing.TB, name string) float64 {
 }
 
 // events lists the reasons of events about one object.
+// waitEvent waits for an event of name that match accepts: a pass sends its events when it
+// ends, and the recorder sends them in the background.
+func (f *fixture) waitEvent(name, what string, match func(string) bool) {
+	f.t.Helper()
+	f.eventually(what, func() (bool, string) {
+		evs := f.events(name)
+		for _, e := range evs {
+			if match(e) {
+				return true, ""
+			}
+		}
+		return false, fmt.Sprintf("%q", evs)
+	})
+}
+
 func (f *fixture) events(name string) []string {
 	f.t.Helper()
 	list := &eventsv1.EventList{}

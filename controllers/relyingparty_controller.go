@@ -122,6 +122,7 @@ func (r *RelyingPartyReconciler) load(ctx context.Context, key types.NamespacedN
 
 // finish writes the status when it changed and tells controller-runtime when to come back.
 func (r *RelyingPartyReconciler) finish(ctx context.Context, sc *rpScope, st *step.Stop) (ctrl.Result, error) {
+	r.sendEvents(sc) // before the status that reports the pass
 	status := computeStatus(sc, st, &sc.rp.Status)
 	if (st == nil || !st.Quiet) && !equality.Semantic.DeepEqual(status, sc.rp.Status) {
 		if err := r.writeStatus(ctx, sc.rp, status); err != nil {
@@ -230,6 +231,7 @@ func (r *RelyingPartyReconciler) sendEvents(sc *rpScope) {
 	for _, e := range combineEvents(sc.events) {
 		r.Recorder.Eventf(sc.rp, nil, e.eventType, e.reason, e.action, "%s", e.note)
 	}
+	sc.events = nil
 }
 
 // loggerFor gives a step's logger to code that takes it from the context (the eSignet client).

@@ -182,28 +182,37 @@ func (r *RelyingPartyReconciler) writeOutput(ctx context.Context, sc *rpScope, o
 				Message: fmt.Sprintf("%s %s was in the way of the create, then could not be read; writing it again", kind, out.Name)}
 		}
 	}
-	if !ownedBy(existing, sc.rp) && !retainedFor(existing, sc.rp) {
-		return false, &step.Stop{Condition: v1.ConditionConfigRendered, Reason: v1.ReasonOutputNotOwned, Terminal: true, Message: fmt.Sprintf(
-			"%s %s exists and was not created by the operator for this resource; it is left untouched: choose another output name or remove it",
-			kind, out.Name)}
-	}
-	if metadataCurrent(existing, sc.rp, roleOutput) && sameData(existing, doc) {
-		return false, nil
-	}
 	// A merge patch from the object read, under its resourceVersion: the data is replaced whole
 	// (keys no longer rendered are removed), labels, annotations and owner references of others
-	// are kept, and a change made since the read is read again rather than overwritten.
-	obj := existing.DeepCopyObject().(client.Object)
-	setOutput(obj, sc.rp, doc)
-	if err := r.Patch(ctx, obj, client.MergeFromWithOptions(existing, client.MergeFromWithOptimisticLock{}), client.FieldOwner(fieldManager)); err != nil {
-		if apierrors.IsConflict(err) {
-			return false, &step.Stop{Condition: v1.ConditionConfigRendered, Reason: v1.ReasonKubernetesError, Requeue: requeueSoon,
-				Message: fmt.Sprintf("%s %s changed while it was written; reading it again", kind, out.Name)}
+	// are kept, and a change made since the read is read again rather than overwritten. A
+	// cached copy behind the API server (often the operator's own last write) is read live once.
+	for attempt := 0; ; attempt++ {
+		if !ownedBy(existing, sc.rp) && !retainedFor(existing, sc.rp) {
+			return false, &step.Stop{Condition: v1.ConditionConfigRendered, Reason: v1.ReasonOutputNotOwned, Terminal: true, Message: fmt.Sprintf(
+				"%s %s exists and was not created by the operator for this resource; it is left untouched: choose another output name or remove it",
+				kind, out.Name)}
 		}
-		return false, kubeFailure(v1.ConditionConfigRendered, fmt.Sprintf("writing %s %s", kind, out.Name), err)
+		if metadataCurrent(existing, sc.rp, roleOutput) && sameData(existing, doc) {
+			return false, nil
+		}
+		obj := existing.DeepCopyObject().(client.Object)
+		setOutput(obj, sc.rp, doc)
+		err := r.Patch(ctx, obj, client.MergeFromWithOptions(existing, client.MergeFromWithOptimisticLock{}), client.FieldOwner(fieldManager))
+		switch {
+		case err == nil:
+			r.own.wroteObject(kind, obj)
+			return true, nil
+		case !apierrors.IsConflict(err):
+			return false, kubeFailure(v1.ConditionConfigRendered, fmt.Sprintf("writing %s %s", kind, out.Name), err)
+		case attempt > 0:
+			return false, &step.Stop{Condition: v1.ConditionConfigRendered, Reason: v1.ReasonKubernetesError, Requeue: requeueSoon,
+				Message: fmt.Sprintf("%s %s keeps changing while it is written; reading it again", kind, out.Name)}
+		}
+		if existing, err = r.liveObject(ctx, sc.rp.Namespace, out.Name, emptyOutput(doc)); err != nil || existing == nil {
+			return false, &step.Stop{Condition: v1.ConditionConfigRendered, Reason: v1.ReasonKubernetesError, Requeue: requeueSoon, Err: err,
+				Message: fmt.Sprintf("%s %s changed while it was written, then could not be read; writing it again", kind, out.Name)}
+		}
 	}
-	r.own.wroteObject(kind, obj)
-	return true, nil
 }
 
 func emptyOutput(doc render.Document) client.Object {

@@ -65,6 +65,7 @@ func TestCreateRegistersClientWithKeyFromSecret(t *testing.T) {
 		t.Fatalf("status endpoints = %+v", rp.Status.Endpoints)
 	}
 	// One event for the first pass, named for the client's creation, telling each action.
+	f.waitEvent("sr", "the first pass's event", func(e string) bool { return strings.HasPrefix(e, v1.EventClientCreated+":") })
 	if evs := f.events("sr"); len(evs) != 1 || !strings.HasPrefix(evs[0], v1.EventClientCreated+": Generated RS256 key ") ||
 		!strings.Contains(evs[0], "; Created client "+rp.Status.ClientID+" at eSignet") || !strings.HasSuffix(evs[0], "; Wrote oidc to Secret sr-oidc") {
 		t.Errorf("events %q", evs)

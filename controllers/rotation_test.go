@@ -2,7 +2,6 @@ package controllers
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -132,12 +131,10 @@ func TestRotationOnRequestWithOverlap(t *testing.T) {
 		t.Fatalf("Registered does not tell about the previous client: %s", c.Message)
 	}
 	// The rotation's pass: one event named for it, telling each of its steps.
-	if !slices.ContainsFunc(f.events("app"), func(e string) bool {
+	f.waitEvent("app", "a Rotated event telling the rotation's steps", func(e string) bool {
 		return strings.HasPrefix(e, v1.EventRotated+": ") && strings.Contains(e, "Rotating (Requested): new RS256 key") &&
 			strings.Contains(e, "Created client "+newID+" at eSignet") && strings.Contains(e, "Rotated (Requested) to client "+newID)
-	}) {
-		t.Fatalf("no Rotated event telling the rotation's steps in %q", f.events("app"))
-	}
+	})
 	// A second request during the overlap waits: never a third client at once.
 	f.update("app", rotating("again", time.Hour))
 	f.eventually("the waiting rotation reported", func() (bool, string) {
@@ -165,11 +162,9 @@ func TestRotationOnRequestWithOverlap(t *testing.T) {
 		t.Fatalf("the retired key is still in the Secret, or the slots are wrong: previous %s", ring[keys.SlotPrevious].ClientID)
 	}
 	// Told in the event of that pass (named for the rotation that followed the retirement).
-	if !slices.ContainsFunc(f.events("app"), func(e string) bool {
+	f.waitEvent("app", "an event telling of the retirement", func(e string) bool {
 		return strings.Contains(e, "Set previous client "+oldID+" INACTIVE at eSignet; its overlap ended")
-	}) {
-		t.Fatalf("no event tells of the retirement in %q", f.events("app"))
-	}
+	})
 	if n, _ := metricValue(t, "esignet_operator_key_rotations_total", map[string]string{"trigger": v1.TriggerRequested}); n < 2 {
 		t.Fatalf("esignet_operator_key_rotations_total{trigger=Requested} = %v, want at least 2", n)
 	}
@@ -218,9 +213,7 @@ func TestRotationScheduled(t *testing.T) {
 	if rp.Status.Registration.Previous == nil || !rp.Status.NextRotationAt.After(since.Add(4380*time.Hour)) {
 		t.Fatalf("after the scheduled rotation: %+v, next %v", rp.Status.Registration, rp.Status.NextRotationAt)
 	}
-	if !slices.ContainsFunc(f.events("sched"), func(e string) bool { return strings.Contains(e, "Rotated (Scheduled)") }) {
-		t.Fatalf("no scheduled rotation event in %v", f.events("sched"))
-	}
+	f.waitEvent("sched", "a scheduled rotation event", func(e string) bool { return strings.Contains(e, "Rotated (Scheduled)") })
 }
 
 // Regression: with no overlap the previous client is retired at once. The operator's own writes

@@ -189,6 +189,20 @@ func events(t testing.TB, c client.Client, ns, name string) []string {
 	return out
 }
 
+// eventsOnceSent is events once one with reason is there, or after 10 s: the recorder sends
+// events in the background, and a pass sends its own when it ends.
+func eventsOnceSent(t testing.TB, c client.Client, ns, name, reason string) []string {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		evs := events(t, c, ns, name)
+		if hasEvent(evs, reason) || time.Now().After(deadline) {
+			return evs
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
 func hasEvent(evs []string, reason string) bool {
 	for _, e := range evs {
 		if strings.HasPrefix(e, reason+":") {

@@ -186,7 +186,7 @@ func (e *Env) SamplesAsDeployed(t *testing.T) {
 				t.Errorf("%s: output %s (%s): %v", name, out.Name, out.Format, err)
 			}
 		}
-		if evs := events(t, tc, ns, name); !hasEvent(evs, v1.EventClientCreated) || countMentions(evs, keyGeneratedNote) != 1 {
+		if evs := eventsOnceSent(t, tc, ns, name, v1.EventClientCreated); !hasEvent(evs, v1.EventClientCreated) || countMentions(evs, keyGeneratedNote) != 1 {
 			t.Errorf("%s: events %v lack %s, or do not tell of one key generation", name, evs, v1.EventClientCreated)
 		}
 	}

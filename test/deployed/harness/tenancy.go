@@ -222,6 +222,7 @@ func (e *Env) TenantsCannotReachEachOther(t *testing.T) {
 	}
 
 	// (e) What she can read of her own holds nothing of the operator's namespace and no key.
+	eventsOnceSent(t, mc, mallory, "app", v1.EventClientCreated)
 	blob := tenantView(t, mc, mallory)
 	needles := map[string]string{e.Names.Namespace: "the operator's namespace", shared.secret: "the management client secret"}
 	sys := &corev1.SecretList{}
