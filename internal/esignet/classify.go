@@ -1,9 +1,6 @@
 package esignet
 
 import (
-	"crypto/tls"
-	"crypto/x509"
-	"errors"
 	"strings"
 
 	"github.com/openg2p/esignet-operator/internal/wire"
@@ -98,15 +95,7 @@ func classifyUnknown(msg string) Kind {
 // only a different CA bundle (configuration) fixes them; everything else —
 // dial, reset, timeout, context deadline, truncated body — may pass.
 func classifyTransport(err error) Kind {
-	var (
-		unknownCA   x509.UnknownAuthorityError
-		invalidCert x509.CertificateInvalidError
-		hostname    x509.HostnameError
-		verify      *tls.CertificateVerificationError
-	)
-	switch {
-	case errors.As(err, &unknownCA), errors.As(err, &invalidCert),
-		errors.As(err, &hostname), errors.As(err, &verify):
+	if wire.IsCertError(err) {
 		return KindTerminal
 	}
 	return KindTransient
