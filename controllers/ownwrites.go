@@ -3,7 +3,6 @@ package controllers
 import (
 	"sync"
 
-	"k8s.io/apimachinery/pkg/runtime"
 	corev1ac "k8s.io/client-go/applyconfigurations/core/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/event"
@@ -30,17 +29,10 @@ func (o *ownWrites) wroteObject(kind string, obj client.Object) {
 	o.wrote(kind, obj.GetNamespace(), obj.GetName(), obj.GetResourceVersion())
 }
 
-// wroteApplied records the object an apply answered with.
-func (o *ownWrites) wroteApplied(ac runtime.ApplyConfiguration) {
-	switch a := ac.(type) {
-	case *corev1ac.SecretApplyConfiguration:
-		if a.Name != nil && a.Namespace != nil && a.ResourceVersion != nil {
-			o.wrote("Secret", *a.Namespace, *a.Name, *a.ResourceVersion)
-		}
-	case *corev1ac.ConfigMapApplyConfiguration:
-		if a.Name != nil && a.Namespace != nil && a.ResourceVersion != nil {
-			o.wrote("ConfigMap", *a.Namespace, *a.Name, *a.ResourceVersion)
-		}
+// wroteSecretApply records the Secret an apply answered with.
+func (o *ownWrites) wroteSecretApply(a *corev1ac.SecretApplyConfiguration) {
+	if a.Name != nil && a.Namespace != nil && a.ResourceVersion != nil {
+		o.wrote("Secret", *a.Namespace, *a.Name, *a.ResourceVersion)
 	}
 }
 

@@ -131,7 +131,7 @@ func (r *RelyingPartyReconciler) applyObjectMeta(ctx context.Context, sc *rpScop
 	if err := r.Apply(ctx, ac, client.FieldOwner(fieldManager), client.ForceOwnership); err != nil {
 		return err
 	}
-	r.own.wroteApplied(ac)
+	r.own.wroteSecretApply(ac)
 	sc.log.Info("labelled Secret", "step", "key", "secret", obj.GetName(), "outcome", "updated")
 	return nil
 }
@@ -177,9 +177,9 @@ func (r *RelyingPartyReconciler) writeOutput(ctx context.Context, sc *rpScope, o
 		if !apierrors.IsAlreadyExists(err) {
 			return false, kubeFailure(v1.ConditionConfigRendered, fmt.Sprintf("creating %s %s", kind, out.Name), err)
 		}
-		if existing, err = r.liveObject(ctx, sc.rp.Namespace, out.Name, emptyOutput(doc)); err != nil || existing == nil {
-			return false, &step.Stop{Condition: v1.ConditionConfigRendered, Reason: v1.ReasonKubernetesError, Requeue: requeueSoon, Err: err,
-				Message: fmt.Sprintf("%s %s was in the way of the create, then could not be read; writing it again", kind, out.Name)}
+		var st *step.Stop
+		if existing, st = r.rereadOutput(ctx, sc, out, doc, "was in the way of the create"); st != nil {
+			return false, st
 		}
 	}
 	// A merge patch from the object read, under its resourceVersion: the data is replaced whole
@@ -208,11 +208,22 @@ func (r *RelyingPartyReconciler) writeOutput(ctx context.Context, sc *rpScope, o
 			return false, &step.Stop{Condition: v1.ConditionConfigRendered, Reason: v1.ReasonKubernetesError, Requeue: requeueSoon,
 				Message: fmt.Sprintf("%s %s keeps changing while it is written; reading it again", kind, out.Name)}
 		}
-		if existing, err = r.liveObject(ctx, sc.rp.Namespace, out.Name, emptyOutput(doc)); err != nil || existing == nil {
-			return false, &step.Stop{Condition: v1.ConditionConfigRendered, Reason: v1.ReasonKubernetesError, Requeue: requeueSoon, Err: err,
-				Message: fmt.Sprintf("%s %s changed while it was written, then could not be read; writing it again", kind, out.Name)}
+		var st *step.Stop
+		if existing, st = r.rereadOutput(ctx, sc, out, doc, "changed while it was written"); st != nil {
+			return false, st
 		}
 	}
+}
+
+// rereadOutput reads an output from the API server after a write found it other than the
+// cache said (what happened: why).
+func (r *RelyingPartyReconciler) rereadOutput(ctx context.Context, sc *rpScope, out v1.Output, doc render.Document, why string) (client.Object, *step.Stop) {
+	obj, err := r.liveObject(ctx, sc.rp.Namespace, out.Name, emptyOutput(doc))
+	if err != nil || obj == nil {
+		return nil, &step.Stop{Condition: v1.ConditionConfigRendered, Reason: v1.ReasonKubernetesError, Requeue: requeueSoon, Err: err,
+			Message: fmt.Sprintf("%s %s %s, then could not be read; writing it again", outputKind(doc), out.Name, why)}
+	}
+	return obj, nil
 }
 
 func emptyOutput(doc render.Document) client.Object {
@@ -225,19 +236,9 @@ func emptyOutput(doc render.Document) client.Object {
 // setOutput gives obj the operator's labels, the template's annotations, the controller
 // reference and the document as its whole data, keeping what others set besides.
 func setOutput(obj client.Object, rp *v1.ESignetRelyingParty, doc render.Document) {
-	labels := maps.Clone(obj.GetLabels())
-	if labels == nil {
-		labels = map[string]string{}
-	}
-	maps.Copy(labels, objectLabels(rp, roleOutput))
-	obj.SetLabels(labels)
+	obj.SetLabels(withAll(obj.GetLabels(), objectLabels(rp, roleOutput)))
 	if ann := templateAnnotations(rp); len(ann) > 0 {
-		all := maps.Clone(obj.GetAnnotations())
-		if all == nil {
-			all = map[string]string{}
-		}
-		maps.Copy(all, ann)
-		obj.SetAnnotations(all)
+		obj.SetAnnotations(withAll(obj.GetAnnotations(), ann))
 	}
 	if !metav1.IsControlledBy(obj, rp) {
 		obj.SetOwnerReferences(append(obj.GetOwnerReferences(), controllerRef(rp)))
@@ -251,6 +252,14 @@ func setOutput(obj client.Object, rp *v1.ESignetRelyingParty, doc render.Documen
 			o.Data[k] = string(v)
 		}
 	}
+}
+
+// withAll is a copy of have with every entry of add set.
+func withAll(have, add map[string]string) map[string]string {
+	out := make(map[string]string, len(have)+len(add))
+	maps.Copy(out, have)
+	maps.Copy(out, add)
+	return out
 }
 
 func sameData(obj client.Object, doc render.Document) bool {
