@@ -11,6 +11,7 @@ import (
 	"github.com/go-logr/logr"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
@@ -76,18 +77,18 @@ const (
 func (r *RelyingPartyReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	ctx, cancel := context.WithTimeout(ctx, reconcileTimeout)
 	defer cancel()
-	rp, err := r.load(ctx, req.NamespacedName)
+	rp, unverified, err := r.load(ctx, req.NamespacedName)
 	if rp == nil || err != nil {
 		return ctrl.Result{}, err
 	}
-	sc := &rpScope{rp: rp, log: logf.FromContext(ctx), reg: registration.Load(rp, r.Sealer), now: r.Clock.Now(), policy: schedule.PolicyFor(rp.Spec.Key)}
+	sc := &rpScope{rp: rp, unverified: unverified, log: logf.FromContext(ctx), reg: registration.Load(rp, r.Sealer), now: r.Clock.Now(), policy: schedule.PolicyFor(rp.Spec.Key)}
 	defer r.sendEvents(sc)
 	if !rp.DeletionTimestamp.IsZero() {
 		return r.finalize(ctx, sc)
 	}
 	st := r.runSteps(ctx, sc, []stepFunc{r.resolveProvider, r.resolveDesired, r.ensureKey, r.ensureRegistered,
 		r.ensureRetired, r.ensureRotated, r.ensureKeyLayout, r.ensureRendered, r.ensureDelivered})
-	if err := r.saveMeta(ctx, rp, sc.reg, sc.reg.Exists()); err != nil && st == nil {
+	if err := r.saveMeta(ctx, sc, sc.reg, sc.reg.Exists()); err != nil && st == nil {
 		st = kubeFailure(v1.ConditionRegistered, "recording the registration", err)
 	}
 	return r.finish(ctx, sc, st)
@@ -104,20 +105,58 @@ func (r *RelyingPartyReconciler) runSteps(ctx context.Context, sc *rpScope, step
 
 // load reads the relying party from the cache, or from the API server when the cache may not
 // show the operator's own last write (a pass triggered by its Secret writes often runs before
-// the cache has its status write). Nil when it is gone.
-func (r *RelyingPartyReconciler) load(ctx context.Context, key types.NamespacedName) (*v1.ESignetRelyingParty, error) {
-	rp := &v1.ESignetRelyingParty{}
+// the cache has its status write). Nil when it is gone. A relying party no replica has touched
+// yet is taken from the cache unread (unverified): there is no write of the operator's it could
+// be missing, and the pass's first write to it carries its resourceVersion, so a cache behind
+// another replica's first pass makes that write fail before anything is called or written on
+// the strength of it (the key Secret is only ever created, never overwritten).
+func (r *RelyingPartyReconciler) load(ctx context.Context, key types.NamespacedName) (rp *v1.ESignetRelyingParty, unverified bool, err error) {
+	rp = &v1.ESignetRelyingParty{}
 	if err := r.Get(ctx, key, rp); err != nil {
-		return nil, client.IgnoreNotFound(err)
+		return nil, false, client.IgnoreNotFound(err)
 	}
-	if rv, ok := r.written.Load(rp.UID); ok && rv == rp.ResourceVersion {
-		return rp, nil
+	rv, seen := r.written.Load(rp.UID)
+	if seen && rv == rp.ResourceVersion {
+		return rp, false, nil
+	}
+	if !seen && untouched(rp) {
+		return rp, true, nil
 	}
 	if err := r.APIReader.Get(ctx, key, rp); err != nil {
-		return nil, client.IgnoreNotFound(err)
+		return nil, false, client.IgnoreNotFound(err)
 	}
 	r.written.Store(rp.UID, rp.ResourceVersion)
-	return rp, nil
+	return rp, false, nil
+}
+
+// untouched says whether no replica of the operator has written rp yet: no finalizer, no
+// registration record, no status. Adoption is excluded: it calls eSignet before the first write.
+func untouched(rp *v1.ESignetRelyingParty) bool {
+	return rp.DeletionTimestamp.IsZero() && rp.Spec.Key.Adopt == nil && !controllerutil.ContainsFinalizer(rp, v1.Finalizer) &&
+		rp.Annotations[v1.AnnotationRegistration] == "" && equality.Semantic.DeepEqual(rp.Status, v1.ESignetRelyingPartyStatus{})
+}
+
+// wrote notes a write to the relying party: the pass now knows its current version.
+func (r *RelyingPartyReconciler) wrote(sc *rpScope, resourceVersion string) {
+	r.written.Store(sc.rp.UID, resourceVersion)
+	sc.rp.ResourceVersion, sc.unverified = resourceVersion, false
+}
+
+// precondition makes an apply request of an unverified pass conditional on the version the pass
+// read; a conflict then makes the next pass read the relying party from the API server.
+func (r *RelyingPartyReconciler) precondition(sc *rpScope, u *unstructured.Unstructured) {
+	if sc.unverified {
+		u.SetResourceVersion(sc.rp.ResourceVersion)
+	}
+}
+
+// writeFailed makes the next pass read the relying party live after a write it refused as
+// stale (an unverified pass lost the race with another replica).
+func (r *RelyingPartyReconciler) writeFailed(sc *rpScope, err error) error {
+	if apierrors.IsConflict(err) {
+		r.written.Store(sc.rp.UID, "")
+	}
+	return err
 }
 
 // finish writes the status when it changed and tells controller-runtime when to come back.
@@ -125,7 +164,7 @@ func (r *RelyingPartyReconciler) finish(ctx context.Context, sc *rpScope, st *st
 	r.sendEvents(sc) // before the status that reports the pass
 	status := computeStatus(sc, st, &sc.rp.Status)
 	if (st == nil || !st.Quiet) && !equality.Semantic.DeepEqual(status, sc.rp.Status) {
-		if err := r.writeStatus(ctx, sc.rp, status); err != nil {
+		if err := r.writeStatus(ctx, sc, status); err != nil {
 			return ctrl.Result{}, fmt.Errorf("writing status: %w", err)
 		}
 	}
@@ -147,28 +186,30 @@ func (r *RelyingPartyReconciler) finish(ctx context.Context, sc *rpScope, st *st
 
 // writeStatus applies the whole status under the operator's field manager: fields it no longer
 // sets are removed, and no resourceVersion is needed, so it never conflicts with itself.
-func (r *RelyingPartyReconciler) writeStatus(ctx context.Context, rp *v1.ESignetRelyingParty, status v1.ESignetRelyingPartyStatus) error {
-	u, err := applyObject(rp)
+func (r *RelyingPartyReconciler) writeStatus(ctx context.Context, sc *rpScope, status v1.ESignetRelyingPartyStatus) error {
+	u, err := applyObject(sc.rp)
 	if err != nil {
 		return err
 	}
+	r.precondition(sc, u)
 	st, err := runtime.DefaultUnstructuredConverter.ToUnstructured(&status)
 	if err != nil {
 		return err
 	}
 	u.Object["status"] = st
 	if err := r.Status().Apply(ctx, client.ApplyConfigurationFromUnstructured(u), client.FieldOwner(fieldManager), client.ForceOwnership); err != nil {
-		return err
+		return r.writeFailed(sc, err)
 	}
-	r.written.Store(rp.UID, u.GetResourceVersion())
-	rp.Status = status
+	r.wrote(sc, u.GetResourceVersion())
+	sc.rp.Status = status
 	return nil
 }
 
 // saveMeta makes the relying party's finalizer and registration annotation match the record,
 // by server-side apply (other finalizers and annotations are not touched). withFinalizer is
 // true whenever a client may exist at eSignet.
-func (r *RelyingPartyReconciler) saveMeta(ctx context.Context, rp *v1.ESignetRelyingParty, reg registration.Record, withFinalizer bool) error {
+func (r *RelyingPartyReconciler) saveMeta(ctx context.Context, sc *rpScope, reg registration.Record, withFinalizer bool) error {
+	rp := sc.rp
 	ann := reg.Annotation(r.Sealer, rp)
 	if rp.Annotations[v1.AnnotationRegistration] == ann && controllerutil.ContainsFinalizer(rp, v1.Finalizer) == withFinalizer {
 		return nil
@@ -177,6 +218,7 @@ func (r *RelyingPartyReconciler) saveMeta(ctx context.Context, rp *v1.ESignetRel
 	if err != nil {
 		return err
 	}
+	r.precondition(sc, u)
 	if ann != "" {
 		u.SetAnnotations(map[string]string{v1.AnnotationRegistration: ann})
 	}
@@ -184,10 +226,10 @@ func (r *RelyingPartyReconciler) saveMeta(ctx context.Context, rp *v1.ESignetRel
 		u.SetFinalizers([]string{v1.Finalizer})
 	}
 	if err := r.Apply(ctx, client.ApplyConfigurationFromUnstructured(u), client.FieldOwner(fieldManager), client.ForceOwnership); err != nil {
-		return err
+		return r.writeFailed(sc, err)
 	}
-	r.written.Store(rp.UID, u.GetResourceVersion())
-	rp.ResourceVersion, rp.Finalizers, rp.Annotations = u.GetResourceVersion(), u.GetFinalizers(), u.GetAnnotations()
+	r.wrote(sc, u.GetResourceVersion())
+	rp.Finalizers, rp.Annotations = u.GetFinalizers(), u.GetAnnotations()
 	return nil
 }
 

@@ -42,7 +42,7 @@ func (r *RelyingPartyReconciler) finalize(ctx context.Context, sc *rpScope) (ctr
 			return r.finish(ctx, sc, st)
 		}
 	}
-	if err := r.saveMeta(ctx, rp, sc.reg, false); err != nil && !gone(err) {
+	if err := r.saveMeta(ctx, sc, sc.reg, false); err != nil && !gone(err) {
 		return ctrl.Result{}, fmt.Errorf("removing the finalizer: %w", err)
 	}
 	r.written.Delete(rp.UID)

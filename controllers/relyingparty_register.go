@@ -29,7 +29,7 @@ func (r *RelyingPartyReconciler) ensureRegistered(ctx context.Context, sc *rpSco
 	viaPMS := sc.conn.pms != nil
 	t.Now, t.Request, t.Reassert = sc.now, sc.policy.Request, due && !viaPMS // PMS can be read: checked, not resent
 	reg, st := r.registrar(ctx, sc, func(ctx context.Context, reg registration.Record) error {
-		return r.saveMeta(ctx, sc.rp, reg, true)
+		return r.saveMeta(ctx, sc, reg, true)
 	}).Converge(loggerFor(ctx, sc, "register"), sc.reg, t, det)
 	sc.reg = reg
 	if st != nil {

@@ -140,7 +140,7 @@ func (r *RelyingPartyReconciler) registerNext(ctx context.Context, sc *rpScope, 
 	save := func(ctx context.Context, nr registration.Record) error {
 		whole := sc.reg
 		whole.Next = &nr
-		return r.saveMeta(ctx, sc.rp, whole, true)
+		return r.saveMeta(ctx, sc, whole, true)
 	}
 	reg, st := r.registrar(ctx, sc, save).Converge(loggerFor(ctx, sc, "rotate"), *next, t, det)
 	reg.Rotation, reg.Trigger = next.Rotation, next.Trigger
@@ -200,7 +200,7 @@ func (r *RelyingPartyReconciler) ensureKeyLayout(ctx context.Context, sc *rpScop
 	if keys.SameData(data, sc.secret.Data) {
 		return nil
 	}
-	if err := r.saveMeta(ctx, sc.rp, sc.reg, true); err != nil {
+	if err := r.saveMeta(ctx, sc, sc.reg, true); err != nil {
 		return kubeFailure(v1.ConditionRegistered, "recording the registration", err)
 	}
 	return r.writeKeySecret(ctx, sc, data)

@@ -21,8 +21,11 @@ import (
 // rpScope is what one reconcile pass knows, carried through the steps. Steps fill it in; the
 // status is computed from it whole at the end.
 type rpScope struct {
-	rp  *v1.ESignetRelyingParty
-	log logr.Logger
+	rp *v1.ESignetRelyingParty
+	// unverified: rp came from the cache with no proof it is current (load); the pass's first
+	// write to it is conditional on its resourceVersion.
+	unverified bool
+	log        logr.Logger
 
 	conn  *connection   // the provider's published connection
 	fence tenancy.Fence // what the provider lets this namespace touch
