@@ -37,6 +37,7 @@ type options struct {
 	maxConcurrentReconciles  int
 	kubeAPIQPS               float64
 	kubeAPIBurst             int
+	kubeAPICompression       bool
 	pprofAddr                string
 }
 
@@ -53,6 +54,7 @@ func main() {
 	flag.IntVar(&o.maxConcurrentReconciles, "max-concurrent-reconciles", 4, "Relying parties reconciled in parallel.")
 	flag.Float64Var(&o.kubeAPIQPS, "kube-api-qps", 0, "Client-side limit of Kubernetes API requests per second; 0 keeps controller-runtime's default (no client-side limit: the API server's priority and fairness paces the operator), a negative value disables it too.")
 	flag.IntVar(&o.kubeAPIBurst, "kube-api-burst", 0, "Burst above --kube-api-qps (default: twice the QPS); used only with a positive --kube-api-qps.")
+	flag.BoolVar(&o.kubeAPICompression, "kube-api-compression", false, "Ask the API server to gzip its responses, watch streams included. Off by default: the operator's traffic is watch events of small objects, which gzip costs the API server CPU for on every event and saves little bandwidth; turn it on where the link to the API server is slow or metered.")
 	flag.StringVar(&o.pprofAddr, "pprof-address", "", "Address serving Go's /debug/pprof (e.g. 127.0.0.1:6060; profiles show the process's internals, so bind it to loopback); empty disables it.")
 	var verbosity int
 	flag.IntVar(&verbosity, "v", 0, "Log verbosity: 1 adds every eSignet request (method, path, status, duration; never a body or token). Overrides --zap-log-level.")
@@ -115,9 +117,10 @@ func run(o options) error {
 }
 
 // restConfig is the kubeconfig's (or the pod's) API server access with the client-side rate
-// limit of --kube-api-qps and --kube-api-burst.
+// limit of --kube-api-qps and --kube-api-burst, and gzip only with --kube-api-compression.
 func restConfig(o options) *rest.Config {
 	cfg := ctrl.GetConfigOrDie()
+	cfg.DisableCompression = !o.kubeAPICompression
 	switch {
 	case o.kubeAPIQPS > 0:
 		cfg.QPS, cfg.Burst = float32(o.kubeAPIQPS), o.kubeAPIBurst
