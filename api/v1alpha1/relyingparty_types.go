@@ -511,7 +511,7 @@ type OutputStatus struct {
 
 // ESignetRelyingParty is one OIDC client registered at eSignet, with its key pair and the
 // configuration its OpenG2P consumers read.
-// +kubebuilder:validation:XValidation:rule="!has(self.spec.outputs) || self.spec.outputs.all(o, o.name != (has(self.spec.secretName) ? self.spec.secretName : self.metadata.name + '-esignet-client'))",message="an output cannot be named like the key Secret (spec.secretName, default <name>-esignet-client): it would overwrite the private key"
+// +kubebuilder:validation:XValidation:rule="!has(self.spec.outputs) || !((has(self.spec.secretName) ? self.spec.secretName : self.metadata.name + '-esignet-client') in self.spec.outputs.map(o, o.name))",message="an output cannot be named like the key Secret (spec.secretName, default <name>-esignet-client): it would overwrite the private key"
 // +kubebuilder:validation:XValidation:rule="!has(self.spec.key.adopt) || has(self.spec.clientID)",message="spec.key.adopt needs spec.clientID: the id of the client to adopt"
 // +kubebuilder:validation:XValidation:rule="!has(self.spec.key.adopt) || self.spec.key.adopt.secretName != (has(self.spec.secretName) ? self.spec.secretName : self.metadata.name + '-esignet-client')",message="spec.key.adopt.secretName must differ from the key Secret (spec.secretName, default <name>-esignet-client): the operator copies the key into a Secret of its own"
 type ESignetRelyingParty struct {
