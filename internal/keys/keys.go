@@ -37,6 +37,19 @@ const (
 // DefaultRSABits is used when a caller asks for RSA without a size.
 const DefaultRSABits = 2048
 
+// MaxRSABits is the largest RSA key the operator generates or accepts: eSignet stores a client's
+// public JWK in 1024 characters, which a larger modulus does not fit, and a larger key handed in
+// through a Secret would only make every pass slower to parse it.
+const MaxRSABits = 4096
+
+// maxKeyDER and maxKeyJWK bound a key's encodings, read from a Secret a namespace can write,
+// before they are parsed: well above a 4096-bit RSA key (about 2.4 kB of DER, 3.3 kB of private
+// JWK), far below what would make parsing costly.
+const (
+	maxKeyDER = 4 << 10
+	maxKeyJWK = 8 << 10
+)
+
 // ErrInvalidKey marks key material that cannot be used; messages never include the material.
 var ErrInvalidKey = errors.New("invalid key material")
 
@@ -99,6 +112,9 @@ func checkAlgorithm(alg Algorithm, priv crypto.Signer) error {
 		if k.N.BitLen() < 2048 {
 			return fmt.Errorf("%w: RSA key of %d bits is too small (2048 minimum)", ErrInvalidKey, k.N.BitLen())
 		}
+		if k.N.BitLen() > MaxRSABits {
+			return fmt.Errorf("%w: RSA key of %d bits is too large (%d maximum)", ErrInvalidKey, k.N.BitLen(), MaxRSABits)
+		}
 	case *ecdsa.PrivateKey:
 		if alg != ES256 || k.Curve != elliptic.P256() {
 			return fmt.Errorf("%w: EC key on %s cannot sign %s", ErrInvalidKey, k.Curve.Params().Name, alg)
@@ -158,6 +174,9 @@ func ParsePrivatePEM(data []byte, alg Algorithm) (*KeyPair, error) {
 	}
 	if len(pemTrim(rest)) > 0 {
 		return nil, fmt.Errorf("%w: unexpected data after the PEM block", ErrInvalidKey)
+	}
+	if len(block.Bytes) > maxKeyDER {
+		return nil, fmt.Errorf("%w: PEM block of %d bytes is larger than any supported key", ErrInvalidKey, len(block.Bytes))
 	}
 	var key any
 	var err error

@@ -122,6 +122,9 @@ func ParsePrivate(data []byte, alg Algorithm) (*KeyPair, error) {
 	if !bytes.HasPrefix(trimmed, []byte("{")) {
 		return ParsePrivatePEM(data, alg)
 	}
+	if len(trimmed) > maxKeyJWK {
+		return nil, fmt.Errorf("%w: JWK of %d bytes is larger than any supported key", ErrInvalidKey, len(trimmed))
+	}
 	var jwk jose.JSONWebKey
 	if err := json.Unmarshal(trimmed, &jwk); err != nil {
 		return nil, fmt.Errorf("%w: not a PEM and not a JWK", ErrInvalidKey)

@@ -71,6 +71,9 @@ func FromSecretData(data map[string][]byte) (*KeyPair, error) {
 }
 
 func sameKey(raw []byte, kp *KeyPair, private bool) error {
+	if len(raw) > maxKeyJWK {
+		return fmt.Errorf("%w: JWK of %d bytes is larger than any supported key", ErrInvalidKey, len(raw))
+	}
 	var jwk jose.JSONWebKey
 	if err := json.Unmarshal(raw, &jwk); err != nil {
 		// json errors can quote input; say only that it is not a JWK.
