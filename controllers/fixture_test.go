@@ -209,7 +209,6 @@ func controllerMetric(t testing.TB, name string) float64 {
 	return total
 }
 
-// events lists the reasons of events about one object.
 // waitEvent waits for an event of name that match accepts: a pass sends its events when it
 // ends, and the recorder sends them in the background.
 func (f *fixture) waitEvent(name, what string, match func(string) bool) {
@@ -225,6 +224,7 @@ func (f *fixture) waitEvent(name, what string, match func(string) bool) {
 	})
 }
 
+// events lists the reasons of events about one object.
 func (f *fixture) events(name string) []string {
 	f.t.Helper()
 	list := &eventsv1.EventList{}

@@ -185,7 +185,8 @@ func (r *RelyingPartyReconciler) finish(ctx context.Context, sc *rpScope, st *st
 }
 
 // writeStatus applies the whole status under the operator's field manager: fields it no longer
-// sets are removed, and no resourceVersion is needed, so it never conflicts with itself.
+// sets are removed, and no resourceVersion is needed, so it never conflicts with itself (only an
+// unverified pass's first write carries one: precondition).
 func (r *RelyingPartyReconciler) writeStatus(ctx context.Context, sc *rpScope, status v1.ESignetRelyingPartyStatus) error {
 	u, err := applyObject(sc.rp)
 	if err != nil {

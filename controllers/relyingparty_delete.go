@@ -3,7 +3,6 @@ package controllers
 import (
 	"context"
 	"fmt"
-	"maps"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -144,12 +143,7 @@ func (r *RelyingPartyReconciler) releaseObjects(ctx context.Context, rp *v1.ESig
 			}
 			obj.SetOwnerReferences(refs)
 			if sec, ok := obj.(*corev1.Secret); ok && sec.Labels[LabelRole] == roleKey {
-				ann := maps.Clone(sec.Annotations)
-				if ann == nil {
-					ann = map[string]string{}
-				}
-				ann[annotationRetained] = r.Sealer.Seal(retainedSealParts(rp, sec)...)
-				sec.Annotations = ann
+				sec.Annotations = withAll(sec.Annotations, map[string]string{annotationRetained: r.Sealer.Seal(retainedSealParts(rp, sec)...)})
 			}
 			if err := r.Patch(ctx, obj, client.MergeFrom(base), client.FieldOwner(fieldManager)); err != nil {
 				return fmt.Errorf("releasing %s: %w", obj.GetName(), err)

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -108,8 +109,8 @@ func TestUnverifiedPassWritesOnlyOnTheVersionItRead(t *testing.T) {
 	}
 	after := f.get("late")
 	if after.ResourceVersion != live.ResourceVersion || after.Annotations[v1.AnnotationRegistration] != live.Annotations[v1.AnnotationRegistration] ||
-		!isReady(after) {
-		t.Fatalf("the refused writes changed the relying party: rv %s -> %s, Ready %v", live.ResourceVersion, after.ResourceVersion, isReady(after))
+		!meta.IsStatusConditionTrue(after.Status.Conditions, v1.ConditionReady) {
+		t.Fatalf("the refused writes changed the relying party: rv %s -> %s, Ready %v", live.ResourceVersion, after.ResourceVersion, meta.IsStatusConditionTrue(after.Status.Conditions, v1.ConditionReady))
 	}
 
 	rp, unverified, err = r.load(f.ctx, key)
@@ -120,13 +121,4 @@ func TestUnverifiedPassWritesOnlyOnTheVersionItRead(t *testing.T) {
 	if !controllerutil.ContainsFinalizer(rp, v1.Finalizer) {
 		t.Fatal("the live copy has no finalizer")
 	}
-}
-
-func isReady(rp *v1.ESignetRelyingParty) bool {
-	for _, c := range rp.Status.Conditions {
-		if c.Type == v1.ConditionReady {
-			return c.Status == metav1.ConditionTrue
-		}
-	}
-	return false
 }
